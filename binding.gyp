@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      "target_name": "flbhost",
+      "sources": [
+        "native/addon.cc",
+        "native/env_channel.cc",
+        "native/host_api.cc",
+        "native/library.cc",
+        "native/output_instance.cc",
+        "native/plugin_thread.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+      ],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden", "-fexceptions"],
+      "libraries": ["-ldl", "-lpthread"]
+    }
+  ]
+}

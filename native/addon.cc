@@ -1,0 +1,363 @@
+// Module entry: the classes and functions JavaScript sees. Their TypeScript
+// declaration is src/native.ts; keep the two in step.
+//
+// Everything here runs on the JS thread and only hands work to plugin
+// threads; nothing in this file calls into a plugin.
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "env_channel.h"
+#include "host_api.h"
+#include "library.h"
+#include "output_instance.h"
+#include "plugin_thread.h"
+
+namespace flbhost {
+
+namespace {
+
+std::atomic<uint64_t> g_next_instance_id{1};
+
+Napi::Error ErrorWithPhase(Napi::Env env, const std::string& message,
+                           const std::string& phase) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("phase", Napi::String::New(env, phase));
+  return error;
+}
+
+napi_deferred NewDeferred(Napi::Env env, napi_value* promise) {
+  napi_deferred deferred = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, promise), nullptr);
+  return deferred;
+}
+
+}  // namespace
+
+class Addon;
+
+// JS handle on a loaded library. Many handles (one per environment, one per
+// loadLibrary call) may share one Library.
+class NativeLibrary : public Napi::ObjectWrap<NativeLibrary> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativeLibrary(const Napi::CallbackInfo& info);
+
+  static Napi::Object Wrap(Napi::Env env, Addon* addon, std::shared_ptr<Library> library);
+
+ private:
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value CreateOutput(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<Library> library_;
+};
+
+// JS handle on one output instance.
+class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativeOutput(const Napi::CallbackInfo& info);
+  ~NativeOutput() override;
+
+  static Napi::Object Wrap(Napi::Env env, Addon* addon, std::shared_ptr<OutputInstance> instance);
+
+ private:
+  Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<OutputInstance> instance_;
+};
+
+// Per-environment state (Napi::Addon keeps it out of statics, so the module
+// loads in any number of worker_threads).
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) {
+    channel_ = std::make_shared<EnvChannel>(env);
+    library_class_ = Napi::Persistent(NativeLibrary::Define(env));
+    output_class_ = Napi::Persistent(NativeOutput::Define(env));
+    DefineAddon(exports, {
+        InstanceMethod("loadLibrary", &Addon::LoadLibrary),
+        InstanceMethod("setLogHandler", &Addon::SetLogHandler),
+        InstanceValue("NativeLibrary", library_class_.Value()),
+        InstanceValue("NativeOutput", output_class_.Value()),
+    });
+    // Runs when this environment shuts down (process end, worker exit or
+    // terminate). From here on no promise of this environment can settle.
+    env.AddCleanupHook([this] { Teardown(); });
+  }
+
+  const std::shared_ptr<EnvChannel>& channel() const { return channel_; }
+  Napi::FunctionReference& library_class() { return library_class_; }
+  Napi::FunctionReference& output_class() { return output_class_; }
+
+  void Track(const std::shared_ptr<OutputInstance>& instance) {
+    // Forget instances that are gone, so long-lived services don't grow this.
+    std::vector<std::weak_ptr<OutputInstance>> live;
+    for (auto& weak : instances_) {
+      if (!weak.expired()) live.push_back(weak);
+    }
+    live.push_back(instance);
+    instances_.swap(live);
+  }
+
+ private:
+  Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      throw Napi::TypeError::New(env, "loadLibrary(path): path must be a string");
+    }
+    std::string path = info[0].As<Napi::String>();
+    napi_value promise;
+    napi_deferred deferred = NewDeferred(env, &promise);
+    auto channel = channel_;
+    Addon* addon = this;
+    channel->BeginOp(env);
+    std::string error;
+    // dlopen starts a Go runtime and runs package init(); Register is plugin
+    // code: both happen on a thread of their own, never on this one.
+    bool started = StartPluginThread("flb-load", [channel, addon, path, deferred] {
+      LoadFailure failure;
+      std::shared_ptr<Library> library = Library::Load(path, &failure);
+      if (library) library->SetLogChannel(channel);
+      channel->PostSettle(deferred, [addon, library, failure](Napi::Env env) -> Napi::Value {
+        if (!library) {
+          Napi::Error error = ErrorWithPhase(env, failure.message, failure.phase);
+          if (!failure.dlerror.empty()) error.Set("dlerror", Napi::String::New(env, failure.dlerror));
+          throw error;
+        }
+        return NativeLibrary::Wrap(env, addon, library);
+      });
+    }, &error);
+    if (!started) {
+      channel->PostSettle(deferred, [error](Napi::Env env) -> Napi::Value {
+        throw ErrorWithPhase(env, error, "load");
+      });
+    }
+    return Napi::Value(env, promise);
+  }
+
+  Napi::Value SetLogHandler(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      throw Napi::TypeError::New(info.Env(), "setLogHandler(fn): fn must be a function");
+    }
+    channel_->SetLogHandler(info.Env(), info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  void Teardown() {
+    channel_->Close();
+    for (auto& weak : instances_) {
+      if (auto instance = weak.lock()) instance->Abandon();
+    }
+    instances_.clear();
+  }
+
+  std::shared_ptr<EnvChannel> channel_;
+  Napi::FunctionReference library_class_;
+  Napi::FunctionReference output_class_;
+  std::vector<std::weak_ptr<OutputInstance>> instances_;
+};
+
+// --- NativeLibrary ---------------------------------------------------------
+
+// Handed from C++ to the constructor through an External, so JS code cannot
+// construct a NativeLibrary around anything but a loaded library.
+struct LibraryHandoff {
+  std::shared_ptr<Library> library;
+};
+
+Napi::Function NativeLibrary::Define(Napi::Env env) {
+  return DefineClass(env, "NativeLibrary", {
+      InstanceMethod("info", &NativeLibrary::Info),
+      InstanceMethod("createOutput", &NativeLibrary::CreateOutput),
+  });
+}
+
+NativeLibrary::NativeLibrary(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeLibrary>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeLibrary is created by loadLibrary()");
+  }
+  library_ = info[0].As<Napi::External<LibraryHandoff>>().Data()->library;
+}
+
+Napi::Object NativeLibrary::Wrap(Napi::Env env, Addon* addon, std::shared_ptr<Library> library) {
+  LibraryHandoff handoff{std::move(library)};
+  return addon->library_class().New({Napi::External<LibraryHandoff>::New(env, &handoff)});
+}
+
+Napi::Value NativeLibrary::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("path", library_->path());
+  out.Set("name", library_->name());
+  out.Set("description", library_->description());
+  out.Set("type", library_->type());
+  out.Set("flags", library_->flags());
+  out.Set("eventType", library_->event_type());
+  Napi::Array exported = Napi::Array::New(env, library_->exported_symbols().size());
+  for (size_t i = 0; i < library_->exported_symbols().size(); i++) {
+    exported.Set(i, library_->exported_symbols()[i]);
+  }
+  out.Set("exports", exported);
+  return out;
+}
+
+// createOutput({ name?, properties: [key, value][], logLevel, workers })
+Napi::Value NativeLibrary::CreateOutput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (library_->type() != FLB_PROXY_OUTPUT_PLUGIN) {
+    throw ErrorWithPhase(env, "'" + library_->name() + "' is not an output plugin", "init");
+  }
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    throw Napi::TypeError::New(env, "createOutput(options): options must be an object");
+  }
+  Napi::Object options = info[0].As<Napi::Object>();
+  Addon* addon = env.GetInstanceData<Addon>();
+
+  auto* host = new HostInstance();  // never freed: see HostInstance
+  host->id = g_next_instance_id++;
+  host->library = library_;
+  host->channel = addon->channel();
+  Napi::Value name = options.Get("name");
+  host->name = name.IsString() ? name.As<Napi::String>().Utf8Value() : library_->NextInstanceName();
+  Napi::Value level = options.Get("logLevel");
+  if (level.IsNumber()) host->log_level = level.As<Napi::Number>().Int32Value();
+  Napi::Value properties = options.Get("properties");
+  if (properties.IsArray()) {
+    Napi::Array pairs = properties.As<Napi::Array>();
+    for (uint32_t i = 0; i < pairs.Length(); i++) {
+      Napi::Value pair = pairs.Get(i);
+      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
+        throw Napi::TypeError::New(env, "createOutput: properties must be [key, value] string pairs");
+      }
+      Napi::Array kv = pair.As<Napi::Array>();
+      host->properties.emplace_back(kv.Get(0u).ToString().Utf8Value(),
+                                    kv.Get(1u).ToString().Utf8Value());
+    }
+  }
+  Napi::Value workers = options.Get("workers");
+  int worker_count = workers.IsNumber() ? workers.As<Napi::Number>().Int32Value() : 1;
+
+  auto instance = std::make_shared<OutputInstance>(library_, addon->channel(), host, worker_count);
+  addon->Track(instance);
+  return NativeOutput::Wrap(env, addon, instance);
+}
+
+// --- NativeOutput ----------------------------------------------------------
+
+struct OutputHandoff {
+  std::shared_ptr<OutputInstance> instance;
+};
+
+Napi::Function NativeOutput::Define(Napi::Env env) {
+  return DefineClass(env, "NativeOutput", {
+      InstanceAccessor("id", &NativeOutput::Id, nullptr),
+      InstanceAccessor("name", &NativeOutput::Name, nullptr),
+      InstanceMethod("start", &NativeOutput::Start),
+      InstanceMethod("flush", &NativeOutput::Flush),
+      InstanceMethod("close", &NativeOutput::Close),
+      InstanceMethod("setLogLevel", &NativeOutput::SetLogLevel),
+  });
+}
+
+NativeOutput::NativeOutput(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeOutput>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeOutput is created by NativeLibrary.createOutput()");
+  }
+  instance_ = info[0].As<Napi::External<OutputHandoff>>().Data()->instance;
+}
+
+NativeOutput::~NativeOutput() {
+  // Garbage-collected without close(): close in the background, after any
+  // flush still queued. (At environment teardown Abandon() ran first.)
+  if (instance_) instance_->CloseUnobserved();
+}
+
+Napi::Object NativeOutput::Wrap(Napi::Env env, Addon* addon, std::shared_ptr<OutputInstance> instance) {
+  OutputHandoff handoff{std::move(instance)};
+  return addon->output_class().New({Napi::External<OutputHandoff>::New(env, &handoff)});
+}
+
+Napi::Value NativeOutput::Id(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance_->host()->id));
+}
+
+Napi::Value NativeOutput::Name(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), instance_->host()->name);
+}
+
+Napi::Value NativeOutput::SetLogLevel(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), "setLogLevel(level): level must be a number");
+  }
+  instance_->host()->log_level = info[0].As<Napi::Number>().Int32Value();
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  napi_value promise;
+  napi_deferred deferred = NewDeferred(env, &promise);
+  std::string error;
+  addon->channel()->BeginOp(env);
+  if (!instance_->Start(deferred, &error)) {
+    addon->channel()->PostSettle(deferred, [error](Napi::Env env) -> Napi::Value {
+      throw ErrorWithPhase(env, error, "init");
+    });
+  }
+  return Napi::Value(env, promise);
+}
+
+// flush(tag: string, data: Uint8Array): Promise<number>
+Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "flush(tag, data): tag must be a string and data a Uint8Array");
+  }
+  Addon* addon = env.GetInstanceData<Addon>();
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  napi_value promise;
+  napi_deferred deferred = NewDeferred(env, &promise);
+  // Pinned until the flush settles; the reference is deleted on this thread.
+  napi_ref pinned = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_create_reference(env, data, 1, &pinned), env.Undefined());
+  std::string error;
+  addon->channel()->BeginOp(env);
+  if (!instance_->Flush(deferred, pinned, data.Data(), data.ByteLength(),
+                        info[0].As<Napi::String>().Utf8Value(), &error)) {
+    addon->channel()->PostSettle(deferred, [error, pinned](Napi::Env env) -> Napi::Value {
+      napi_delete_reference(env, pinned);
+      throw ErrorWithPhase(env, error, "flush");
+    });
+  }
+  return Napi::Value(env, promise);
+}
+
+Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  napi_value promise;
+  napi_deferred deferred = NewDeferred(env, &promise);
+  std::string error;
+  addon->channel()->BeginOp(env);
+  if (!instance_->Close(deferred, &error)) {
+    addon->channel()->PostSettle(deferred, [error](Napi::Env env) -> Napi::Value {
+      throw ErrorWithPhase(env, error, "exit");
+    });
+  }
+  return Napi::Value(env, promise);
+}
+
+}  // namespace flbhost
+
+using flbhost::Addon;
+NODE_API_NAMED_ADDON(flbhost, Addon)

@@ -1,0 +1,157 @@
+#include "env_channel.h"
+
+#include <cstdio>
+
+namespace flbhost {
+
+EnvChannel::EnvChannel(Napi::Env env) {
+  wake_ = Napi::TypedThreadSafeFunction<EnvChannel, void, CallJs>::New(
+      env, "flbhost.plugin-completions", 0 /* unbounded: wakes are coalesced */,
+      1, this);
+  // Idle plugins must not keep the process alive (see BeginOp).
+  wake_.Unref(env);
+}
+
+EnvChannel::~EnvChannel() = default;
+
+void EnvChannel::BeginOp(Napi::Env env) {
+  if (pending_ops_++ == 0) wake_.Ref(env);
+}
+
+void EnvChannel::EndOp(Napi::Env env) {
+  if (pending_ops_ > 0 && --pending_ops_ == 0) wake_.Unref(env);
+}
+
+void EnvChannel::SetLogHandler(Napi::Env, Napi::Function handler) {
+  log_handler_ = Napi::Persistent(handler);
+}
+
+void EnvChannel::Close() {
+  std::vector<Completion> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    dropped.swap(queue_);
+  }
+  // The environment is being torn down: its promises can no longer be
+  // settled and its references die with it, so the queued items are dropped.
+  wake_.Release();
+  log_handler_.Reset();
+}
+
+bool EnvChannel::closed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closed_;
+}
+
+bool EnvChannel::Post(Completion completion) {
+  bool need_wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return false;
+    queue_.push_back(std::move(completion));
+    if (!wake_queued_) {
+      wake_queued_ = true;
+      need_wake = true;
+    }
+    // Calling into the thread-safe function under the lock keeps Close()
+    // from releasing it in between; NonBlockingCall never waits for JS.
+    if (need_wake) wake_.NonBlockingCall();
+  }
+  return true;
+}
+
+bool EnvChannel::PostFlushDone(napi_deferred deferred, napi_ref pinned,
+                               int code) {
+  Completion c;
+  c.kind = Completion::Kind::kFlush;
+  c.deferred = deferred;
+  c.pinned = pinned;
+  c.code = code;
+  return Post(std::move(c));
+}
+
+bool EnvChannel::PostSettle(napi_deferred deferred,
+                            std::function<Napi::Value(Napi::Env)> settle) {
+  Completion c;
+  c.kind = Completion::Kind::kSettle;
+  c.deferred = deferred;
+  c.settle = std::move(settle);
+  return Post(std::move(c));
+}
+
+bool EnvChannel::PostLog(LogRecord record) {
+  Completion c;
+  c.kind = Completion::Kind::kLog;
+  c.log = std::move(record);
+  return Post(std::move(c));
+}
+
+void EnvChannel::CallJs(Napi::Env env, Napi::Function, EnvChannel* self,
+                        void*) {
+  // A null env means the environment is going away; Close() owns cleanup.
+  if (env == nullptr || self == nullptr) return;
+  self->Drain(env);
+}
+
+void EnvChannel::Drain(Napi::Env env) {
+  std::vector<Completion> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(queue_);
+    wake_queued_ = false;
+  }
+  for (Completion& c : batch) {
+    Napi::HandleScope scope(env);
+    switch (c.kind) {
+      case Completion::Kind::kFlush:
+        napi_resolve_deferred(env, c.deferred, Napi::Number::New(env, c.code));
+        if (c.pinned != nullptr) napi_delete_reference(env, c.pinned);
+        EndOp(env);
+        break;
+      case Completion::Kind::kSettle: {
+        napi_value result = nullptr;
+        napi_value failure = nullptr;
+        try {
+          result = c.settle(env);
+        } catch (const Napi::Error& e) {
+          failure = e.Value();
+        } catch (const std::exception& e) {
+          failure = Napi::Error::New(env, e.what()).Value();
+        }
+        if (failure != nullptr) {
+          napi_reject_deferred(env, c.deferred, failure);
+        } else {
+          napi_resolve_deferred(env, c.deferred,
+                                result ? result : env.Undefined());
+        }
+        EndOp(env);
+        break;
+      }
+      case Completion::Kind::kLog:
+        DeliverLog(env, c.log);
+        break;
+    }
+  }
+}
+
+void EnvChannel::DeliverLog(Napi::Env env, const LogRecord& r) {
+  if (log_handler_.IsEmpty()) {
+    fprintf(stderr, "[flbhost] [%s] %s\n", r.plugin.c_str(), r.message.c_str());
+    return;
+  }
+  try {
+    log_handler_.Call({Napi::Number::New(env, r.level),
+                       Napi::String::New(env, r.plugin),
+                       Napi::Number::New(env, static_cast<double>(r.instance_id)),
+                       Napi::String::New(env, r.file),
+                       Napi::Number::New(env, r.line),
+                       Napi::String::New(env, r.message)});
+  } catch (const Napi::Error& e) {
+    // A throwing logger must not take the completions behind it down.
+    fprintf(stderr, "[flbhost] log handler threw: %s\n", e.Message().c_str());
+  }
+}
+
+}  // namespace flbhost

@@ -1,0 +1,94 @@
+// The one road from plugin threads back to one JavaScript environment.
+#ifndef FLBHOST_ENV_CHANNEL_H
+#define FLBHOST_ENV_CHANNEL_H
+
+#include <napi.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace flbhost {
+
+// A line a plugin logged through flb_api.log_print.
+struct LogRecord {
+  int level = 0;
+  std::string plugin;         // registered plugin name, "" when unknown
+  uint64_t instance_id = 0;   // 0 when the calling instance is unknown
+  std::string file;           // log_print's file argument (usually NULL)
+  int line = 0;
+  std::string message;
+};
+
+// One per JS environment (the main thread and each worker_thread have their
+// own). Plugin threads post completions and log lines here from any thread;
+// the JS thread drains them in batches.
+//
+// Lifetime rules, each of which is a crash or a hang if broken:
+// - Post* may be called from any thread at any time, including after the
+//   environment is gone: Close() flips `closed_` under the lock, after which
+//   posts are refused, so nobody touches a released thread-safe function.
+// - Deferreds and references are created and settled only on the JS thread.
+// - The thread-safe function is unref'd while nothing is pending, so an idle
+//   plugin never keeps the process alive; BeginOp/EndOp (JS thread only) ref
+//   it while a JS promise waits for a plugin thread.
+// - Wakes are coalesced: at most one call is queued on the thread-safe
+//   function at a time, whatever the number of completions behind it.
+class EnvChannel {
+ public:
+  explicit EnvChannel(Napi::Env env);
+  ~EnvChannel();
+
+  // --- JS thread ---------------------------------------------------------
+  // Called before handing work to a plugin thread that will settle a promise.
+  void BeginOp(Napi::Env env);
+  void SetLogHandler(Napi::Env env, Napi::Function handler);
+  // Environment teardown: refuse further posts and release the wake-up.
+  void Close();
+
+  // --- any thread --------------------------------------------------------
+  // A flush finished: resolve `deferred` with `code`, drop the buffer pin.
+  bool PostFlushDone(napi_deferred deferred, napi_ref pinned, int code);
+  // Settle `deferred` with what `settle` returns on the JS thread (throwing a
+  // Napi::Error there rejects it). For rare operations: load, init, close.
+  bool PostSettle(napi_deferred deferred,
+                  std::function<Napi::Value(Napi::Env)> settle);
+  // Returns false when the environment is gone (the caller then falls back).
+  bool PostLog(LogRecord record);
+
+  bool closed() const;
+
+ private:
+  struct Completion {
+    enum class Kind { kFlush, kSettle, kLog } kind = Kind::kLog;
+    napi_deferred deferred = nullptr;
+    napi_ref pinned = nullptr;
+    int code = 0;
+    std::function<Napi::Value(Napi::Env)> settle;
+    LogRecord log;
+  };
+
+  static void CallJs(Napi::Env env, Napi::Function, EnvChannel* self, void*);
+
+  bool Post(Completion completion);
+  void Drain(Napi::Env env);
+  void EndOp(Napi::Env env);
+  void DeliverLog(Napi::Env env, const LogRecord& record);
+
+  mutable std::mutex mutex_;
+  std::vector<Completion> queue_;
+  bool wake_queued_ = false;
+  bool closed_ = false;
+  Napi::TypedThreadSafeFunction<EnvChannel, void, CallJs> wake_;
+
+  // JS thread only.
+  uint64_t pending_ops_ = 0;
+  Napi::FunctionReference log_handler_;
+};
+
+}  // namespace flbhost
+
+#endif

@@ -1,0 +1,140 @@
+#include "host_api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "env_channel.h"
+#include "library.h"
+
+namespace flbhost {
+
+namespace {
+
+thread_local HostInstance* tls_current_instance = nullptr;
+// calyptia-style plugins call log_check(ins, level) and then log_print from
+// the same C function: remembering the instance of the last check on this
+// thread lets a log line from a goroutine's thread still name its instance.
+thread_local HostInstance* tls_last_checked_instance = nullptr;
+
+HostInstance* AsInstance(void* ins) {
+  auto* instance = static_cast<HostInstance*>(ins);
+  if (instance == nullptr || instance->magic != HostInstance::kMagic) return nullptr;
+  return instance;
+}
+
+const char* GetProperty(const char* key, void* ins) {
+  return LookupProperty(AsInstance(ins), key);
+}
+
+void* GetCmtInstance(void* ins) {
+  HostInstance* instance = AsInstance(ins);
+  return instance ? instance->cmt : nullptr;
+}
+
+int LogCheck(void* ins, int level) {
+  HostInstance* instance = AsInstance(ins);
+  if (instance == nullptr) return level > FLB_LOG_OFF && level <= FLB_LOG_INFO;
+  tls_last_checked_instance = instance;
+  return level > FLB_LOG_OFF && level <= instance->log_level.load(std::memory_order_relaxed);
+}
+
+const char* LevelName(int level) {
+  switch (level) {
+    case FLB_LOG_ERROR: return "error";
+    case FLB_LOG_WARN: return "warn";
+    case FLB_LOG_INFO: return "info";
+    case FLB_LOG_DEBUG: return "debug";
+    case FLB_LOG_TRACE: return "trace";
+    default: return "info";
+  }
+}
+
+std::string FormatMessage(const char* fmt, va_list args) {
+  if (fmt == nullptr) return "";
+  char stack[512];
+  va_list copy;
+  va_copy(copy, args);
+  int length = vsnprintf(stack, sizeof(stack), fmt, copy);
+  va_end(copy);
+  if (length < 0) return std::string("(unformattable log message: ") + fmt + ")";
+  std::string message;
+  if (static_cast<size_t>(length) < sizeof(stack)) {
+    message.assign(stack, length);
+  } else {
+    message.resize(length);
+    vsnprintf(&message[0], length + 1, fmt, args);
+  }
+  while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
+    message.pop_back();
+  }
+  return message;
+}
+
+// Variadic because Fluent Bit's is: cgo cannot call variadic functions, so Go
+// plugins go through a C shim that calls this as (level, NULL, 0, "%s", msg).
+// Callable from any thread; it never touches V8, it only queues a line.
+__attribute__((noinline)) void LogPrint(int level, const char* file, int line,
+                                        const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  std::string message = FormatMessage(fmt, args);
+  va_end(args);
+
+  HostInstance* instance =
+      tls_current_instance ? tls_current_instance : tls_last_checked_instance;
+  Library* library = instance ? instance->library.get()
+                              : Library::FromCodeAddress(__builtin_return_address(0));
+
+  LogRecord record;
+  record.level = level;
+  record.plugin = library ? library->name() : "";
+  record.instance_id = instance ? instance->id : 0;
+  record.file = file ? file : "";
+  record.line = line;
+  record.message = message;
+
+  std::shared_ptr<EnvChannel> channel =
+      instance ? instance->channel.lock() : (library ? library->log_channel() : nullptr);
+  if (channel && channel->PostLog(std::move(record))) return;
+  // No live JS environment to log to (shutting down, or never attached).
+  fprintf(stderr, "[flbhost] [%s] [%s] %s\n", LevelName(level),
+          library ? library->name().c_str() : "plugin", message.c_str());
+}
+
+flb_api g_api = {
+    /* output_get_property     */ GetProperty,
+    /* input_get_property      */ GetProperty,
+    /* output_get_cmt_instance */ GetCmtInstance,
+    /* input_get_cmt_instance  */ GetCmtInstance,
+    /* log_print               */ LogPrint,
+    /* input_log_check         */ LogCheck,
+    /* output_log_check        */ LogCheck,
+    /* custom_get_property     */ GetProperty,
+    /* custom_log_check        */ LogCheck,
+};
+
+}  // namespace
+
+flb_api* HostApi() { return &g_api; }
+
+const char* LookupProperty(const HostInstance* instance, const char* key) {
+  if (instance == nullptr || key == nullptr) return nullptr;
+  size_t length = strlen(key);
+  for (const auto& [name, value] : instance->properties) {
+    if (name.size() == length && strncasecmp(name.c_str(), key, length) == 0) {
+      return value.c_str();
+    }
+  }
+  return nullptr;
+}
+
+CurrentInstanceScope::CurrentInstanceScope(HostInstance* instance)
+    : previous_(tls_current_instance) {
+  tls_current_instance = instance;
+}
+
+CurrentInstanceScope::~CurrentInstanceScope() { tls_current_instance = previous_; }
+
+}  // namespace flbhost

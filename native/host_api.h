@@ -1,0 +1,63 @@
+// The flb_api table plugins call back into, and the instance object they
+// receive as o_ins / i_ins / c_ins.
+#ifndef FLBHOST_HOST_API_H
+#define FLBHOST_HOST_API_H
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "abi.h"
+
+namespace flbhost {
+
+class EnvChannel;
+class Library;
+
+// What a plugin holds as its instance pointer. Plain data, immutable after
+// creation except log_level, so every flb_api function can read it from any
+// thread without a lock.
+//
+// Never freed: Go plugins keep this pointer (calyptia stores it at Init) and
+// may call log_print / log_check / get_property from their own goroutine
+// threads at any time, even after Exit. A few hundred bytes per instance ever
+// created is the price of never handing a plugin a dangling pointer.
+struct HostInstance {
+  static constexpr uint32_t kMagic = 0x464c4248;  // "FLBH"
+  uint32_t magic = kMagic;
+  uint64_t id = 0;
+  std::string name;                       // e.g. "jsonl.0"
+  std::shared_ptr<Library> library;
+  // Final key/value pairs in config order: ${ENV} already expanded and the
+  // host's reserved keys already removed by the TypeScript layer.
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::atomic<int> log_level{FLB_LOG_INFO};
+  void* cmt = nullptr;                    // metrics context (not yet provided)
+  std::weak_ptr<EnvChannel> channel;      // where its log lines go
+};
+
+// The one table shared by every plugin: all 9 slots filled.
+flb_api* HostApi();
+
+// Which instance the calling thread is running plugin code for. Plugin
+// threads set it around every call so that log_print, which carries no
+// instance argument, can name the instance.
+class CurrentInstanceScope {
+ public:
+  explicit CurrentInstanceScope(HostInstance* instance);
+  ~CurrentInstanceScope();
+
+ private:
+  HostInstance* previous_;
+};
+
+// Case-insensitive, exact-length lookup, first match in config order, as
+// Fluent Bit's flb_kv_get_key_value. The result lives as long as `instance`.
+const char* LookupProperty(const HostInstance* instance, const char* key);
+
+}  // namespace flbhost
+
+#endif

@@ -1,0 +1,245 @@
+#include "output_instance.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "env_channel.h"
+#include "host_api.h"
+#include "library.h"
+#include "plugin_thread.h"
+
+namespace flbhost {
+
+OutputInstance::OutputInstance(std::shared_ptr<Library> library,
+                               std::shared_ptr<EnvChannel> channel,
+                               HostInstance* host, int workers)
+    : library_(std::move(library)),
+      channel_(std::move(channel)),
+      host_(host),
+      workers_(workers < 1 ? 1 : workers) {}
+
+const char* OutputInstance::StateName(State state) {
+  switch (state) {
+    case State::kCreated: return "created";
+    case State::kStarting: return "initialising";
+    case State::kRunning: return "running";
+    case State::kClosing: return "closing";
+    case State::kClosed: return "closed";
+    case State::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+bool OutputInstance::Start(napi_deferred deferred, std::string* error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kCreated) {
+      *error = std::string("instance is already ") + StateName(state_);
+      return false;
+    }
+    state_ = State::kStarting;
+  }
+  auto self = shared_from_this();
+  if (!StartPluginThread("flb-out-" + host_->name,
+                         [self, deferred] { self->InitThenServe(deferred); },
+                         error)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = State::kFailed;
+    return false;
+  }
+  return true;
+}
+
+void OutputInstance::InitThenServe(napi_deferred deferred) {
+  const PluginSymbols& symbols = library_->symbols();
+  int result = FLB_ERROR;
+  std::string failure;
+  {
+    std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
+    if (!library_->AcquireInstanceLocked(&failure)) {
+      // Could not register the plugin again after an earlier Unregister.
+    } else {
+      plugin_struct_.name = const_cast<char*>(library_->name().c_str());
+      plugin_struct_.api = HostApi();
+      plugin_struct_.o_ins = host_;
+      plugin_struct_.context = &context_;
+      CurrentInstanceScope scope(host_);
+      result = symbols.init(&plugin_struct_);
+      if (result > 0) {
+        remote_context_ = context_.remote_context;
+        if (symbols.output_pre_run != nullptr) symbols.output_pre_run(0);
+      } else {
+        library_->ReleaseInstanceLocked();
+      }
+    }
+  }
+
+  bool started = failure.empty() && result > 0;
+  napi_deferred orphaned_close = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = started ? State::kRunning : State::kFailed;
+    // A close requested while Init ran is served by Serve() below; after a
+    // failed Init nobody serves it, so it is settled here.
+    if (!started && close_requested_) {
+      orphaned_close = close_deferred_;
+      close_deferred_ = nullptr;
+    }
+  }
+  if (orphaned_close != nullptr) {
+    channel_->PostSettle(orphaned_close, [](Napi::Env env) { return env.Undefined(); });
+  }
+  channel_->PostSettle(deferred, [result, failure](Napi::Env env) -> Napi::Value {
+    if (!failure.empty()) {
+      Napi::Error error = Napi::Error::New(env, failure);
+      error.Set("phase", Napi::String::New(env, "register"));
+      throw error;
+    }
+    return Napi::Number::New(env, result);
+  });
+  if (!started) return;
+
+  auto self = shared_from_this();
+  for (int i = 1; i < workers_; i++) {
+    std::string error;
+    if (!StartPluginThread("flb-out-" + host_->name, [self] { self->Serve(); }, &error)) {
+      fprintf(stderr, "[flbhost] %s: worker %d not started: %s\n", host_->name.c_str(), i,
+              error.c_str());
+    }
+  }
+  Serve();
+}
+
+void OutputInstance::Serve() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    work_ready_.wait(lock, [this] {
+      return !queue_.empty() || (close_requested_ && !close_taken_) ||
+             state_ == State::kClosed;
+    });
+
+    if (!queue_.empty()) {
+      FlushTask task = std::move(queue_.front());
+      queue_.pop_front();
+      running_flushes_++;
+      lock.unlock();
+      int code = CallFlush(task);
+      // Settled before the count drops, so a close can never overtake the
+      // completion of a flush that was queued before it.
+      channel_->PostFlushDone(task.deferred, task.pinned, code);
+      lock.lock();
+      if (--running_flushes_ == 0) flushes_idle_.notify_all();
+      continue;
+    }
+
+    if (close_requested_ && !close_taken_) {
+      close_taken_ = true;
+      flushes_idle_.wait(lock, [this] { return running_flushes_ == 0; });
+      napi_deferred deferred = close_deferred_;
+      lock.unlock();
+      CallExit();
+      lock.lock();
+      state_ = State::kClosed;
+      work_ready_.notify_all();
+      lock.unlock();
+      if (deferred != nullptr) {
+        channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
+      }
+      return;
+    }
+
+    if (state_ == State::kClosed) return;
+  }
+}
+
+int OutputInstance::CallFlush(FlushTask& task) {
+  const PluginSymbols& symbols = library_->symbols();
+  CurrentInstanceScope scope(host_);
+  // The tag is a NUL-terminated copy owned by the task: Go's FlushCtx takes
+  // a plain char*.
+  if (symbols.flush_ctx != nullptr) {
+    return symbols.flush_ctx(remote_context_, task.data, task.length, &task.tag[0]);
+  }
+  return symbols.flush(task.data, task.length, task.tag.c_str());
+}
+
+void OutputInstance::CallExit() {
+  const PluginSymbols& symbols = library_->symbols();
+  std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
+  {
+    CurrentInstanceScope scope(host_);
+    if (symbols.output_pre_exit != nullptr) symbols.output_pre_exit(0);
+    if (symbols.exit_ctx != nullptr) {
+      symbols.exit_ctx(remote_context_);
+    } else if (symbols.exit != nullptr) {
+      symbols.exit();
+    }
+  }
+  library_->ReleaseInstanceLocked();
+}
+
+bool OutputInstance::Flush(napi_deferred deferred, napi_ref pinned,
+                           const void* data, size_t length, std::string tag,
+                           std::string* error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kRunning || close_requested_) {
+      *error = std::string("cannot flush: instance is ") +
+               (close_requested_ && state_ == State::kRunning ? "closing" : StateName(state_));
+      return false;
+    }
+    queue_.push_back(FlushTask{deferred, pinned, data, length, std::move(tag)});
+  }
+  work_ready_.notify_one();
+  return true;
+}
+
+void OutputInstance::RequestCloseLocked(napi_deferred deferred) {
+  close_requested_ = true;
+  close_deferred_ = deferred;
+  if (state_ == State::kRunning) state_ = State::kClosing;
+  work_ready_.notify_all();
+}
+
+bool OutputInstance::Close(napi_deferred deferred, std::string* error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (close_requested_ || state_ == State::kClosed) {
+    *error = "instance is already closed";
+    return false;
+  }
+  if (state_ != State::kRunning && state_ != State::kStarting) {
+    *error = std::string("cannot close: instance is ") + StateName(state_);
+    return false;
+  }
+  RequestCloseLocked(deferred);
+  return true;
+}
+
+void OutputInstance::CloseUnobserved() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (close_requested_) return;
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+}
+
+void OutputInstance::Abandon() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  queue_.clear();
+  if (!close_requested_ &&
+      (state_ == State::kRunning || state_ == State::kStarting)) {
+    RequestCloseLocked(nullptr);
+  } else if (close_requested_) {
+    close_deferred_ = nullptr;  // its promise dies with the environment
+  }
+  auto started = std::chrono::steady_clock::now();
+  while (!flushes_idle_.wait_for(lock, std::chrono::seconds(5),
+                                 [this] { return running_flushes_ == 0; })) {
+    auto waited = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
+    fprintf(stderr,
+            "[flbhost] %s: environment teardown has waited %llds for %d flush(es) still "
+            "inside the plugin; their buffers cannot be freed before they return\n",
+            host_->name.c_str(), static_cast<long long>(waited.count()), running_flushes_);
+  }
+}
+
+}  // namespace flbhost

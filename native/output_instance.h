@@ -1,0 +1,100 @@
+// One output plugin instance: its threads, its queue and its lifecycle.
+#ifndef FLBHOST_OUTPUT_INSTANCE_H
+#define FLBHOST_OUTPUT_INSTANCE_H
+
+#include <node_api.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "abi.h"
+
+namespace flbhost {
+
+class EnvChannel;
+class Library;
+struct HostInstance;
+
+// An output instance owns `workers` native threads. Worker 0 runs
+// FLBPluginInit and FLBPluginOutputPreRun, then every worker takes flushes
+// from one queue, so at most `workers` flushes of this instance run at once
+// and instances never wait for each other. The close runs on whichever
+// worker takes it, after every flush queued before it has returned:
+// FLBPluginOutputPreExit(0), then FLBPluginExitCtx or FLBPluginExit, then
+// the library's Unregister if this was its last instance.
+//
+// The JS thread only queues work and never waits for a plugin, with one
+// exception: environment teardown (Abandon), see there.
+class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
+ public:
+  OutputInstance(std::shared_ptr<Library> library,
+                 std::shared_ptr<EnvChannel> channel, HostInstance* host,
+                 int workers);
+
+  HostInstance* host() const { return host_; }
+
+  // --- JS thread. Each returns false with `error` when refused. ---------
+  // Settles `deferred` with FLBPluginInit's return value. A value <= 0 marks
+  // the instance failed: Init is never called again and nothing else runs.
+  bool Start(napi_deferred deferred, std::string* error);
+  // `data` must stay valid until the flush settles: the caller pins it with
+  // `pinned`, which the channel deletes on the JS thread afterwards.
+  bool Flush(napi_deferred deferred, napi_ref pinned, const void* data,
+             size_t length, std::string tag, std::string* error);
+  bool Close(napi_deferred deferred, std::string* error);
+  // The JS wrapper was garbage-collected: close in the background.
+  void CloseUnobserved();
+  // The environment is going away. Queued flushes are dropped (their
+  // buffers and promises die with it) and the close goes ahead in the
+  // background. Flushes already inside the plugin are waited for, because
+  // the plugin is reading JS-owned memory that teardown is about to free;
+  // a warning names the instance every few seconds while it takes long.
+  void Abandon();
+
+ private:
+  enum class State { kCreated, kStarting, kRunning, kClosing, kClosed, kFailed };
+
+  struct FlushTask {
+    napi_deferred deferred;
+    napi_ref pinned;
+    const void* data;
+    size_t length;
+    std::string tag;
+  };
+
+  void InitThenServe(napi_deferred deferred);  // worker 0
+  void Serve();                                // every worker
+  int CallFlush(FlushTask& task);
+  void CallExit();
+  void RequestCloseLocked(napi_deferred deferred);
+  static const char* StateName(State state);
+
+  const std::shared_ptr<Library> library_;
+  const std::shared_ptr<EnvChannel> channel_;
+  HostInstance* const host_;
+  const int workers_;
+
+  // What FLBPluginInit receives. Each instance gets its own struct (Fluent
+  // Bit shares one per .so and re-points it): invisible to plugins, and a
+  // plugin that keeps the pointer (calyptia) keeps logging as this instance.
+  flb_plugin_proxy_context context_{};
+  flbgo_output_plugin plugin_struct_{};
+  void* remote_context_ = nullptr;  // captured after Init, passed back verbatim
+
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable flushes_idle_;
+  State state_ = State::kCreated;
+  std::deque<FlushTask> queue_;
+  int running_flushes_ = 0;
+  bool close_requested_ = false;
+  bool close_taken_ = false;
+  napi_deferred close_deferred_ = nullptr;
+};
+
+}  // namespace flbhost
+
+#endif
