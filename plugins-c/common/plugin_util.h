@@ -1,0 +1,338 @@
+/*
+ * Small helpers every C proxy plugin needs: filling the registration def,
+ * reading properties and logging through the host's flb_api, walking a
+ * Fluent Bit chunk event by event, and appending to files.
+ */
+#ifndef FLBHOST_PLUGIN_UTIL_H
+#define FLBHOST_PLUGIN_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "msgpack_read.h"
+
+/* Plugins build with -fvisibility=hidden so that only the FLBPlugin* entry
+ * points are visible to dlsym and nothing else can clash with the host. */
+#define FLB_EXPORT __attribute__((visibility("default")))
+
+/* The output entry points a plugin may define, with the signatures the host
+ * calls (abi.h's typedefs). Declaring them here turns a definition with a
+ * wrong signature into a compile error instead of a crash at call time; a
+ * declaration a plugin does not define costs nothing. */
+FLB_EXPORT int FLBPluginPreRegister(int hot_reloading);
+FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def);
+FLB_EXPORT void FLBPluginUnregister(struct flb_plugin_proxy_def *def);
+FLB_EXPORT int FLBPluginInit(void *plugin);
+FLB_EXPORT int FLBPluginOutputPreRun(int enable_hot_reload);
+FLB_EXPORT int FLBPluginFlush(const void *data, size_t len, const char *tag);
+FLB_EXPORT int FLBPluginFlushCtx(void *remote_context, const void *data, size_t len,
+                                 char *tag);
+FLB_EXPORT void FLBPluginOutputPreExit(int shutdown_by_hot_reloading);
+FLB_EXPORT int FLBPluginExit(void);
+FLB_EXPORT int FLBPluginExitCtx(void *remote_context);
+
+/* ---------------------------------------------------------------- def ---- */
+
+/* Fills the def the host zeroed. name and description are malloc'd because
+ * the ABI makes the plugin own them: it frees them in FLBPluginUnregister
+ * (pu_def_release). Returns 0, or -1 if out of memory. */
+static inline int pu_def_fill(struct flb_plugin_proxy_def *def, int type,
+                              const char *name, const char *description)
+{
+    char *n = strdup(name);
+    char *d = strdup(description);
+
+    if (!n || !d) {
+        free(n);
+        free(d);
+        return -1;
+    }
+    def->type = type;
+    def->proxy = FLB_PROXY_GOLANG;
+    def->flags = 0;
+    def->name = n;
+    def->description = d;
+    return 0;
+}
+
+static inline void pu_def_release(struct flb_plugin_proxy_def *def)
+{
+    if (!def) {
+        return;
+    }
+    free(def->name);
+    free(def->description);
+    def->name = NULL;
+    def->description = NULL;
+}
+
+/* --------------------------------------------------------------- host ---- */
+
+/* The api table and instance handle of one output instance. The host shares
+ * one flbgo_output_plugin per .so and re-points it before each instance's
+ * FLBPluginInit, so a plugin must copy these during Init if it wants to log
+ * later from Flush/Exit on behalf of the right instance. */
+struct pu_host {
+    const struct flb_api *api;
+    void *ins;
+};
+
+static inline struct pu_host pu_host_of(void *plugin)
+{
+    const struct flbgo_output_plugin *p = plugin;
+    struct pu_host h;
+    h.api = p ? p->api : NULL;
+    h.ins = p ? p->o_ins : NULL;
+    return h;
+}
+
+/* Stores the per-instance state the host will pass back to FlushCtx and
+ * ExitCtx (what fluent-bit-go calls FLBPluginSetContext). */
+static inline void pu_set_context(void *plugin, void *state)
+{
+    struct flbgo_output_plugin *p = plugin;
+    if (p && p->context) {
+        p->context->remote_context = state;
+    }
+}
+
+/* The value of an instance property, or NULL when unset. The string belongs
+ * to the host: copy it if it must outlive Init. */
+static inline const char *pu_prop(const struct pu_host *h, const char *key)
+{
+    if (!h->api || !h->api->output_get_property) {
+        return NULL;
+    }
+    return h->api->output_get_property(key, h->ins);
+}
+
+static inline int pu_log_enabled(const struct pu_host *h, int level)
+{
+    return h->api && h->api->log_print && h->api->output_log_check &&
+           h->api->output_log_check(h->ins, level);
+}
+
+/* Same call shape as the Go libraries: log_check, then log_print with a
+ * "%s" format so a '%' in msg is never interpreted by the host. */
+static inline void pu_log(const struct pu_host *h, int level, const char *msg)
+{
+    if (pu_log_enabled(h, level)) {
+        h->api->log_print(level, NULL, 0, "%s", msg);
+    }
+}
+
+__attribute__((format(printf, 3, 4)))
+static inline void pu_logf(const struct pu_host *h, int level, const char *fmt, ...)
+{
+    char small[512];
+    char *msg = small;
+    va_list ap;
+    int n;
+
+    /* Checking first means a disabled DEBUG line costs no formatting. */
+    if (!pu_log_enabled(h, level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n >= sizeof(small)) {
+        msg = malloc((size_t)n + 1);
+        if (msg) {
+            va_start(ap, fmt);
+            vsnprintf(msg, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+        else {
+            msg = small;  /* out of memory: log the truncated text */
+        }
+    }
+    h->api->log_print(level, NULL, 0, "%s", msg);
+    if (msg != small) {
+        free(msg);
+    }
+}
+
+/* ---------------------------------------------------------- properties ---- */
+
+/* Strict integer parse: the whole string, base 10, fits in int. */
+static inline int pu_parse_int(const char *s, int *out)
+{
+    char *endp;
+    long v;
+
+    if (!s || !*s) {
+        return -1;
+    }
+    errno = 0;
+    v = strtol(s, &endp, 10);
+    if (errno != 0 || *endp != '\0' || endp == s || v < INT_MIN || v > INT_MAX) {
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Fluent Bit's boolean spellings; anything else is false. */
+static inline int pu_parse_bool(const char *s)
+{
+    return s && (strcasecmp(s, "true") == 0 || strcasecmp(s, "on") == 0 ||
+                 strcasecmp(s, "yes") == 0 || strcmp(s, "1") == 0);
+}
+
+/* ----------------------------------------------------------------- files ---- */
+
+/* write(2) until done, retrying EINTR and short writes. */
+static inline int pu_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Appends text (a whole line, newline included) to path with a single
+ * O_APPEND write, so lines from concurrent callers never interleave. */
+static inline int pu_append_text(const char *path, const char *text)
+{
+    int fd, ret, saved;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return -1;
+    }
+    ret = pu_write_all(fd, text, strlen(text));
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return ret;
+}
+
+/* ---------------------------------------------------------------- chunk ---- */
+
+/*
+ * One event of a Fluent Bit log chunk. A chunk is msgpack values laid end to
+ * end with no outer array; each value is one event:
+ *   v1: [timestamp, record]
+ *   v2: [[timestamp, metadata], record]
+ * timestamp is EventTime (ext 0, 8 bytes: u32 BE seconds, u32 BE nanos), a
+ * non-negative integer (seconds) or a float (seconds.fraction); metadata and
+ * record must be maps.
+ */
+struct pu_event {
+    int64_t sec;
+    uint32_t nsec;
+    int has_metadata;           /* 1 for v2 events */
+    struct mp_cursor metadata;  /* exactly the metadata map; empty for v1 */
+    struct mp_cursor record;    /* exactly the record map */
+    const uint8_t *raw;         /* the whole event, for plugins that copy it */
+    size_t raw_len;
+};
+
+struct pu_chunk {
+    struct mp_cursor c;
+    size_t index;  /* events returned so far, for error messages */
+};
+
+static inline void pu_chunk_init(struct pu_chunk *it, const void *data, size_t len)
+{
+    it->c = mp_cursor_make(data, data ? len : 0);
+    it->index = 0;
+}
+
+static inline int pu_read_timestamp(struct mp_cursor *c, int64_t *sec, uint32_t *nsec)
+{
+    struct mp_value v;
+
+    if (mp_read(c, &v) != 0) {
+        return -1;
+    }
+    if (v.type == MP_EXT && v.ext_type == 0 && v.len == 8) {
+        *sec = mp_be32(v.data);
+        *nsec = mp_be32(v.data + 4);
+        return 0;
+    }
+    if (v.type == MP_UINT && v.v.u <= (uint64_t)INT64_MAX) {
+        *sec = (int64_t)v.v.u;
+        *nsec = 0;
+        return 0;
+    }
+    /* The upper bound keeps the cast to int64_t defined. */
+    if (v.type == MP_FLOAT && v.v.f >= 0 && v.v.f < 9.2e18) {
+        double frac;
+        *sec = (int64_t)v.v.f;
+        frac = (v.v.f - (double)*sec) * 1e9;
+        *nsec = frac >= 999999999.0 ? 999999999u : (uint32_t)frac;
+        return 0;
+    }
+    return -1;
+}
+
+static inline int pu_take_map(struct mp_cursor *c, struct mp_cursor *span)
+{
+    struct mp_value v;
+    if (mp_peek(c, &v) != 0 || v.type != MP_MAP) {
+        return -1;
+    }
+    return mp_take(c, span);
+}
+
+/* Returns 1 and fills ev, 0 at the clean end of the chunk, or -1 if the
+ * bytes at the cursor are not a well-formed event (the iterator then stays
+ * put; it->index tells which event was bad). */
+static inline int pu_chunk_next(struct pu_chunk *it, struct pu_event *ev)
+{
+    struct mp_cursor c = it->c;
+    uint32_t n;
+
+    if (mp_at_end(&c)) {
+        return 0;
+    }
+    memset(ev, 0, sizeof(*ev));
+    ev->raw = c.p;
+
+    if (mp_read_array(&c, &n) != 0 || n != 2) {
+        return -1;
+    }
+    if (mp_read_array(&c, &n) == 0) {
+        /* v2 header: [timestamp, metadata] */
+        if (n != 2 || pu_read_timestamp(&c, &ev->sec, &ev->nsec) != 0 ||
+            pu_take_map(&c, &ev->metadata) != 0) {
+            return -1;
+        }
+        ev->has_metadata = 1;
+    }
+    else if (pu_read_timestamp(&c, &ev->sec, &ev->nsec) != 0) {
+        return -1;
+    }
+    if (pu_take_map(&c, &ev->record) != 0) {
+        return -1;
+    }
+    ev->raw_len = (size_t)(c.p - ev->raw);
+    it->c = c;
+    it->index++;
+    return 1;
+}
+
+#endif /* FLBHOST_PLUGIN_UTIL_H */

@@ -1,0 +1,160 @@
+/*
+ * out_trace: records every call the host makes, in order.
+ *
+ * Exports every optional output entry point and appends one text line per
+ * call to the file named by $FLBHOST_TRACE_FILE (read at each call; nothing
+ * is written when it is unset), so tests can assert the exact lifecycle:
+ *
+ *   pre_register <arg>
+ *   register
+ *   init <id>                          (id property; "-" when unset)
+ *   pre_run <arg>
+ *   flush_ctx <id|null> <len> <tag>
+ *   pre_exit <arg>
+ *   exit_ctx <id|null>
+ *   unregister
+ *
+ * Properties:
+ *   id            instance name used in the lines above
+ *   null_context  "true": leave remote_context NULL, like old fluent-bit-go
+ *                 did for its first instance; the Ctx calls then print "null"
+ *   flush_return  int (default 1, FLB_OK) returned by every FlushCtx
+ *
+ * A NULL context carries no instance, so the flush_return of instances with
+ * null_context=true is kept in one global (the last such Init wins).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi.h"
+#include "plugin_util.h"
+
+struct trace_state {
+    char *id;
+    int flush_return;
+};
+
+static atomic_int null_context_flush_return = FLB_OK;
+
+/* One O_APPEND write per line, so lines from concurrent flushes stay whole. */
+__attribute__((format(printf, 1, 2)))
+static void trace(const char *fmt, ...)
+{
+    const char *path = getenv("FLBHOST_TRACE_FILE");
+    char small[256];
+    char *line = small;
+    va_list ap;
+    int n;
+
+    if (!path || !*path) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n >= sizeof(small) - 1) {
+        /* long tag: format again into a buffer of the exact size */
+        line = malloc((size_t)n + 2);
+        if (!line) {
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    line[n] = '\n';
+    line[n + 1] = '\0';
+    pu_append_text(path, line);
+    if (line != small) {
+        free(line);
+    }
+}
+
+FLB_EXPORT int FLBPluginPreRegister(int hot_reloading)
+{
+    trace("pre_register %d", hot_reloading);
+    return 0;
+}
+
+FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
+{
+    if (pu_def_fill(def, FLB_PROXY_OUTPUT_PLUGIN, "trace",
+                    "Record every host call to $FLBHOST_TRACE_FILE") != 0) {
+        return -1;
+    }
+    trace("register");
+    return 0;
+}
+
+FLB_EXPORT int FLBPluginInit(void *plugin)
+{
+    struct pu_host host = pu_host_of(plugin);
+    const char *id = pu_prop(&host, "id");
+    const char *ret = pu_prop(&host, "flush_return");
+    struct trace_state *st;
+    int flush_return = FLB_OK;
+
+    trace("init %s", id && *id ? id : "-");
+    if (ret && pu_parse_int(ret, &flush_return) != 0) {
+        pu_logf(&host, FLB_LOG_ERROR, "trace: invalid flush_return '%s'", ret);
+        return FLB_ERROR;
+    }
+    if (pu_parse_bool(pu_prop(&host, "null_context"))) {
+        atomic_store(&null_context_flush_return, flush_return);
+        return FLB_OK;
+    }
+    st = calloc(1, sizeof(*st));
+    if (!st || !(st->id = strdup(id && *id ? id : "-"))) {
+        free(st);
+        return FLB_ERROR;
+    }
+    st->flush_return = flush_return;
+    pu_set_context(plugin, st);
+    return FLB_OK;
+}
+
+FLB_EXPORT int FLBPluginOutputPreRun(int enable_hot_reload)
+{
+    trace("pre_run %d", enable_hot_reload);
+    return 0;
+}
+
+FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *tag)
+{
+    struct trace_state *st = ctx;
+
+    (void)data;
+    trace("flush_ctx %s %zu %s", st ? st->id : "null", len, tag ? tag : "");
+    return st ? st->flush_return : atomic_load(&null_context_flush_return);
+}
+
+FLB_EXPORT void FLBPluginOutputPreExit(int shutdown_by_hot_reloading)
+{
+    trace("pre_exit %d", shutdown_by_hot_reloading);
+}
+
+FLB_EXPORT int FLBPluginExitCtx(void *ctx)
+{
+    struct trace_state *st = ctx;
+
+    trace("exit_ctx %s", st ? st->id : "null");
+    if (st) {
+        free(st->id);
+        free(st);
+    }
+    return FLB_OK;
+}
+
+FLB_EXPORT void FLBPluginUnregister(struct flb_plugin_proxy_def *def)
+{
+    trace("unregister");
+    pu_def_release(def);
+}
