@@ -1,0 +1,18 @@
+/**
+ * flbhost: run Fluent Bit proxy plugins (Go and C .so files) from Node.js.
+ *
+ *   const lib = await loadPlugin('./out_loki.so');
+ *   const out = await lib.createOutput({ properties: { url: 'http://…' } });
+ *   await out.flush('app.logs', [{ record: { msg: 'hello' } }]);
+ *   await out.close();
+ */
+export { loadPlugin, PluginLibrary, PROXY_SYMBOLS, type LoadOptions } from './plugin/library.js';
+export { OutputInstance, flushResultOf, MAX_CHUNK_BYTES, type FlushResult, type OutputOptions, type OutputState } from './plugin/output.js';
+export { inspectPlugin, formatInspectReport, type InspectReport } from './plugin/inspect.js';
+export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plugin/properties.js';
+export type { GoBuildInfo, GoModule } from './plugin/go-buildinfo.js';
+export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
+export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
+export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
+export { FlbhostError, PluginError, ChunkError, ConfigError, type PluginPhase, type PluginErrorDetails } from './errors.js';
+export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';

@@ -1,0 +1,115 @@
+/**
+ * The typed surface of the C++ addon (native/addon.cc): the one place that
+ * knows its shape. Everything else imports from here, so a second backend
+ * (a child process hosting the plugin, say) only has to provide these types.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Numeric plugin type written by FLBPluginRegister. */
+export const PLUGIN_TYPE = { input: 1, output: 2, custom: 3 } as const;
+
+/** What FLBPluginRegister wrote, plus which proxy symbols the .so exports. */
+export interface NativeLibraryInfo {
+  /** Real path the library was loaded from. */
+  path: string;
+  name: string;
+  description: string;
+  /** 1 input, 2 output, 3 custom. */
+  type: number;
+  flags: number;
+  /** Output event types bitmask (1 logs, 2 metrics, 4 traces); 0 means logs. */
+  eventType: number;
+  /** The FLBPlugin* symbols found by dlsym, in lookup order. */
+  exports: string[];
+}
+
+export interface NativeOutputOptions {
+  /** Instance name; the addon numbers one ("name.N") when absent. */
+  name?: string;
+  /** Final properties in config order: env-expanded, reserved keys removed. */
+  properties: Array<[string, string]>;
+  /** Fluent Bit log level number answered by output_log_check (0 off … 5 trace). */
+  logLevel: number;
+  /** Native threads, and so concurrent flushes, for this instance. */
+  workers: number;
+}
+
+/** A loaded .so. Many handles may share one process-wide library. */
+export interface NativeLibrary {
+  info(): NativeLibraryInfo;
+  /** Creates an instance; nothing runs until start(). */
+  createOutput(options: NativeOutputOptions): NativeOutput;
+}
+
+/**
+ * One output instance and its native thread(s). Every method only queues
+ * work; promises settle when a plugin thread is done.
+ */
+export interface NativeOutput {
+  /** Process-wide unique id; log lines carry it. */
+  readonly id: number;
+  readonly name: string;
+  /** FLBPluginInit (+ OutputPreRun). Resolves with Init's return value. */
+  start(): Promise<number>;
+  /**
+   * FLBPluginFlushCtx / FLBPluginFlush. Resolves with the plugin's raw
+   * return code. `data` is pinned, not copied, until the promise settles.
+   */
+  flush(tag: string, data: Uint8Array): Promise<number>;
+  /** OutputPreExit(0), ExitCtx or Exit, then Unregister after the last instance. */
+  close(): Promise<void>;
+  setLogLevel(level: number): void;
+}
+
+/** Called on the JS thread for every line a plugin logs through log_print. */
+export type NativeLogHandler = (
+  level: number,
+  plugin: string,
+  instanceId: number,
+  file: string,
+  line: number,
+  message: string,
+) => void;
+
+export interface NativeAddon {
+  /**
+   * dlopen(RTLD_NOW|RTLD_LOCAL) + PreRegister(0) + Register, on a native
+   * thread. Rejects with an Error carrying `phase` ('load' | 'register') and,
+   * when dlopen failed, `dlerror` (verbatim).
+   */
+  loadLibrary(path: string): Promise<NativeLibrary>;
+  setLogHandler(handler: NativeLogHandler): void;
+}
+
+/** Error shape the addon rejects with. */
+export interface NativeError extends Error {
+  phase?: string;
+  dlerror?: string;
+}
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the addon is loaded from; FLBHOST_ADDON overrides (CI loads the node-gyp build this way). */
+export function addonPath(): string {
+  return process.env.FLBHOST_ADDON ?? join(packageRoot, 'build', 'Release', 'flbhost.node');
+}
+
+let loaded: NativeAddon | undefined;
+
+/** Loads the addon once per JS environment (each worker_thread loads its own). */
+export function nativeAddon(): NativeAddon {
+  if (loaded) return loaded;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    throw new Error(
+      `flbhost: the native addon is not built: ${path} does not exist.\n` +
+        `  Run \`npm install\` (or \`npm run build\`) in ${packageRoot}; building needs cmake and a C++ compiler.`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  loaded = require(path) as NativeAddon;
+  return loaded;
+}

@@ -1,0 +1,174 @@
+/**
+ * Loading a plugin .so: checks that explain the common failures in plain
+ * words before dlopen is tried, then the native load (dlopen + Register on a
+ * native thread), then a typed handle.
+ */
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PluginError } from '../errors.js';
+import { getDefaultLogger, type HostLogger } from '../logging.js';
+import { nativeAddon, PLUGIN_TYPE, type NativeError, type NativeLibrary } from '../native.js';
+import { elfArchName, hostElfMachine, readElfInfo } from './elf.js';
+import { GO_BUILDINFO_SECTION, parseGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
+import { routePluginLogs } from './plugin-logs.js';
+import { createOutputInstance, type OutputInstance, type OutputOptions } from './output.js';
+import type { PluginKind } from './properties.js';
+
+export interface LoadOptions {
+  /** Logger for this plugin's log lines and flbhost's own; defaults to pino on stderr. */
+  logger?: HostLogger;
+}
+
+/** Every FLBPlugin* entry point the host looks for. */
+export const PROXY_SYMBOLS = [
+  'FLBPluginPreRegister',
+  'FLBPluginRegister',
+  'FLBPluginUnregister',
+  'FLBPluginInit',
+  'FLBPluginExit',
+  'FLBPluginFlush',
+  'FLBPluginFlushCtx',
+  'FLBPluginExitCtx',
+  'FLBPluginOutputPreRun',
+  'FLBPluginOutputPreExit',
+  'FLBPluginInputCallback',
+  'FLBPluginInputCallbackCtx',
+  'FLBPluginInputCleanupCallback',
+  'FLBPluginInputCleanupCallbackCtx',
+  'FLBPluginInputPreRun',
+  'FLBPluginInputPause',
+  'FLBPluginInputResume',
+  'FLBPluginInputPreExit',
+] as const;
+
+const KIND_BY_TYPE: Record<number, PluginKind> = {
+  [PLUGIN_TYPE.input]: 'input',
+  [PLUGIN_TYPE.output]: 'output',
+  [PLUGIN_TYPE.custom]: 'custom',
+};
+
+/** A loaded plugin library. Instances are created from it. */
+export class PluginLibrary {
+  /** The path as given. */
+  readonly path: string;
+  /** The real path the process-wide registry keys it by. */
+  readonly realPath: string;
+  readonly name: string;
+  readonly kind: PluginKind;
+  readonly description: string;
+  readonly flags: number;
+  /** Output event-type bitmask from the def (0 = logs). */
+  readonly eventType: number;
+  /** FLBPlugin* symbols the .so exports. */
+  readonly exports: readonly string[];
+  /** Go toolchain and module versions, when the .so is a Go binary. */
+  readonly go: GoBuildInfo | null;
+  readonly logger: HostLogger;
+
+  /** @internal */
+  readonly native: NativeLibrary;
+
+  /** @internal use loadPlugin() */
+  constructor(path: string, native: NativeLibrary, go: GoBuildInfo | null, logger: HostLogger) {
+    const info = native.info();
+    this.path = path;
+    this.realPath = info.path;
+    this.name = info.name;
+    this.kind = KIND_BY_TYPE[info.type]!;
+    this.description = info.description;
+    this.flags = info.flags;
+    this.eventType = info.eventType;
+    this.exports = info.exports;
+    this.go = go;
+    this.native = native;
+    this.logger = logger.child({ plugin: info.name });
+  }
+
+  /** Creates and initialises an output instance (FLBPluginInit, then PreRun). */
+  createOutput(options: OutputOptions = {}): Promise<OutputInstance> {
+    if (this.kind !== 'output') {
+      return Promise.reject(
+        new PluginError(`${this.path}: '${this.name}' is an ${this.kind} plugin, not an output`, {
+          phase: 'init',
+          path: this.path,
+          plugin: this.name,
+        }),
+      );
+    }
+    return createOutputInstance(this, options);
+  }
+}
+
+function loadError(path: string, message: string, phase: 'load' | 'register' = 'load', dlerror?: string): PluginError {
+  return new PluginError(`cannot load plugin ${path}: ${message}`, { phase, path, dlerror });
+}
+
+/** Words of advice for dlopen failures whose dlerror text alone puzzles people. */
+function hintFor(dlerror: string): string {
+  if (/static TLS/i.test(dlerror)) {
+    return (
+      '\n  hint: the plugin uses initial-exec thread-local storage and the process has no static TLS room left' +
+      ' (Go plugins always do). Load it earlier, load fewer such libraries, or start Node with' +
+      ' GLIBC_TUNABLES=glibc.rtld.optional_static_tls=<bytes>.'
+    );
+  }
+  if (/initial-exec TLS resolves to dynamic definition|Error relocating/i.test(dlerror)) {
+    return '\n  hint: this looks like musl (Alpine): Go c-shared plugins only load under glibc.';
+  }
+  return '';
+}
+
+/** Preflight: explain what dlopen would only say tersely. Returns the Go build info if any. */
+async function checkFile(path: string): Promise<GoBuildInfo | null> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw loadError(path, 'not a regular file');
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw loadError(path, code === 'ENOENT' ? 'no such file' : (error as Error).message);
+  }
+  if (basename(path).startsWith('flb-')) {
+    throw loadError(
+      path,
+      "files named 'flb-*' are Fluent Bit native C DSO plugins, a different ABI that flbhost does not load (it loads proxy plugins: Go or C exporting FLBPluginRegister)",
+    );
+  }
+  const elf = await readElfInfo(path);
+  if (!elf.isElf) throw loadError(path, `not an ELF shared object (${elf.reason})`);
+  if (elf.bits !== 64) throw loadError(path, 'a 32-bit ELF object; flbhost loads 64-bit plugins only');
+  const expected = hostElfMachine();
+  if (expected !== null && elf.machine !== expected) {
+    throw loadError(
+      path,
+      `built for ${elf.arch} (ELF machine ${elf.machine}) but this Node runs on ${process.arch} (${elfArchName(expected, 64, 'little')}, ELF machine ${expected})`,
+    );
+  }
+  const section = await elf.readSection(GO_BUILDINFO_SECTION);
+  return section ? parseGoBuildInfo(section) : null;
+}
+
+/**
+ * Loads a plugin .so (once per process: the same real path always returns the
+ * same loaded library) and registers it.
+ *
+ * Rejects with a PluginError (phase 'load' or 'register') naming the file:
+ * missing file, not ELF, wrong architecture, dlopen failures (dlerror text
+ * passed on verbatim), missing symbols, a failed or unrecognised Register.
+ */
+export async function loadPlugin(path: string, options: LoadOptions = {}): Promise<PluginLibrary> {
+  const logger = options.logger ?? getDefaultLogger();
+  const go = await checkFile(path);
+  const addon = nativeAddon();
+  routePluginLogs(addon, logger);
+  let native: NativeLibrary;
+  try {
+    native = await addon.loadLibrary(path);
+  } catch (error) {
+    const e = error as NativeError;
+    const phase = e.phase === 'register' ? 'register' : 'load';
+    const message = e.dlerror ? `dlopen failed: ${e.dlerror}${hintFor(e.dlerror)}` : e.message;
+    throw loadError(path, message, phase, e.dlerror);
+  }
+  return new PluginLibrary(path, native, go, logger);
+}

@@ -1,0 +1,179 @@
+/**
+ * An output plugin instance, driven through its lifecycle:
+ * created → init (FLBPluginInit, PreRun) → running (flushes) → closing
+ * (PreExit, Exit) → closed; or failed when Init returns <= 0 (Init is never
+ * retried and nothing else is called).
+ */
+import { ChunkError, PluginError } from '../errors.js';
+import { convertChunk, isChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
+import { encodeChunk, type LogEvent } from '../events/encoder.js';
+import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { NativeOutput } from '../native.js';
+import type { PluginLibrary } from './library.js';
+import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
+import { prepareProperties, type PropertiesInput } from './properties.js';
+
+export interface OutputOptions {
+  /** Instance name (Fluent Bit's Alias); defaults to "<plugin>.<N>". */
+  name?: string;
+  /** Plugin configuration: what FLBPluginConfigKey reads. */
+  properties?: PropertiesInput;
+  /** Level answered by output_log_check; defaults to the logger's level. */
+  logLevel?: LogLevelName;
+  /** Native threads and concurrent flushes for this instance (default 1). */
+  workers?: number;
+  /** Event format the plugin receives (default 'v1', decoded by every Go library). */
+  eventFormat?: EventFormat;
+}
+
+/** What a flush came to: the plugin's FLB_OK, FLB_RETRY, or anything else. */
+export type FlushResult = 'ok' | 'retry' | 'error';
+
+export type OutputState = 'running' | 'closing' | 'closed';
+
+/** Largest chunk a Go plugin can take: fluent-bit-go declares the length as C.int. */
+export const MAX_CHUNK_BYTES = 0x7fffffff;
+
+export function flushResultOf(code: number): FlushResult {
+  return code === 1 ? 'ok' : code === 2 ? 'retry' : 'error';
+}
+
+export class OutputInstance {
+  readonly plugin: PluginLibrary;
+  readonly name: string;
+  /** Process-wide id; plugin log lines carry it. */
+  readonly id: number;
+  readonly eventFormat: EventFormat;
+  readonly workers: number;
+  readonly logger: HostLogger;
+  private stateValue: OutputState = 'running';
+  private closing?: Promise<void>;
+  private readonly native: NativeOutput;
+
+  /** @internal use PluginLibrary.createOutput() */
+  constructor(plugin: PluginLibrary, native: NativeOutput, eventFormat: EventFormat, workers: number, logger: HostLogger) {
+    this.plugin = plugin;
+    this.native = native;
+    this.name = native.name;
+    this.id = native.id;
+    this.eventFormat = eventFormat;
+    this.workers = workers;
+    this.logger = logger;
+  }
+
+  get state(): OutputState {
+    return this.stateValue;
+  }
+
+  /**
+   * Hands one chunk to the plugin (FLBPluginFlushCtx, or FLBPluginFlush) on
+   * this instance's thread. `data` may be a Chunk (from encodeChunk: passed
+   * as is), raw bytes (validated first, ChunkError if malformed), or events
+   * (encoded). An empty chunk resolves 'ok' without calling the plugin, as in
+   * Fluent Bit. Raw and Chunk bytes are not copied: don't modify them until
+   * the promise settles.
+   */
+  async flush(tag: string, data: Chunk | Uint8Array | readonly LogEvent[]): Promise<FlushResult> {
+    if (this.stateValue !== 'running') {
+      throw new PluginError(`${this.name}: cannot flush, the instance is ${this.stateValue}`, this.details('flush'));
+    }
+    if (typeof tag !== 'string' || tag.length === 0 || tag.includes('\0')) {
+      throw new TypeError(`${this.name}: flush tag must be a non-empty string without NUL bytes`);
+    }
+    const chunk = this.toChunk(data);
+    if (chunk.events === 0) return 'ok';
+    if (chunk.data.byteLength > MAX_CHUNK_BYTES) {
+      throw new ChunkError(`${chunk.data.byteLength} bytes is more than a plugin can take (${MAX_CHUNK_BYTES})`, 0, 0);
+    }
+    const code = await this.native.flush(tag, chunk.data);
+    const result = flushResultOf(code);
+    if (result === 'error' && code !== 0) {
+      this.logger.warn({ tag, returnCode: code }, `flush returned ${code}, which is not FLB_OK, FLB_RETRY or FLB_ERROR: treated as FLB_ERROR`);
+    }
+    return result;
+  }
+
+  /**
+   * FLBPluginOutputPreExit(0), then FLBPluginExitCtx (or FLBPluginExit), after
+   * every flush already handed over has returned; then FLBPluginUnregister if
+   * this was the library's last instance. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.stateValue = 'closing';
+      this.closing = this.native.close().then(() => {
+        this.stateValue = 'closed';
+      });
+    }
+    return this.closing;
+  }
+
+  private toChunk(data: Chunk | Uint8Array | readonly LogEvent[]): Chunk {
+    if (isChunk(data)) return convertChunk(data, this.eventFormat);
+    if (data instanceof Uint8Array) return validateChunk(data, this.eventFormat);
+    if (Array.isArray(data)) return encodeChunk(data, { format: this.eventFormat });
+    throw new TypeError(`${this.name}: flush data must be a Chunk, a Uint8Array or an array of events`);
+  }
+
+  private details(phase: 'init' | 'flush' | 'exit', returnCode?: number) {
+    return { phase, path: this.plugin.path, plugin: this.plugin.name, instance: this.name, returnCode };
+  }
+}
+
+function checkWorkers(workers: number | undefined, plugin: PluginLibrary): number {
+  if (workers === undefined) return 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new PluginError(`${plugin.name}: workers must be an integer from 1 to 64; got ${workers}`, {
+      phase: 'init',
+      path: plugin.path,
+      plugin: plugin.name,
+    });
+  }
+  return workers;
+}
+
+/** @internal */
+export async function createOutputInstance(plugin: PluginLibrary, options: OutputOptions): Promise<OutputInstance> {
+  const workers = checkWorkers(options.workers, plugin);
+  const eventFormat = options.eventFormat ?? 'v1';
+  if (eventFormat !== 'v1' && eventFormat !== 'v2') {
+    throw new TypeError(`${plugin.name}: eventFormat must be 'v1' or 'v2'; got ${String(eventFormat)}`);
+  }
+  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
+  const { visible } = prepareProperties('output', options.properties, {
+    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
+  });
+
+  const native = plugin.native.createOutput({
+    name: options.name,
+    properties: visible,
+    logLevel: FLB_LOG_LEVELS[logLevel],
+    workers,
+  });
+  const logger = plugin.logger.child({ instance: native.name });
+  registerPluginLogger(plugin.name, plugin.logger);
+  registerInstanceLogger(native.id, logger);
+
+  let code: number;
+  try {
+    code = await native.start();
+  } catch (error) {
+    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, {
+      phase: 'init',
+      path: plugin.path,
+      plugin: plugin.name,
+      instance: native.name,
+    });
+  }
+  if (code <= 0) {
+    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, {
+      phase: 'init',
+      path: plugin.path,
+      plugin: plugin.name,
+      instance: native.name,
+      returnCode: code,
+    });
+  }
+  logger.debug({ workers, eventFormat }, 'output instance started');
+  return new OutputInstance(plugin, native, eventFormat, workers, logger);
+}
