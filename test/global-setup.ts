@@ -1,0 +1,24 @@
+/**
+ * Runs once before the test files: checks the native build exists and builds
+ * the Go plugin fixtures, handing their paths to the tests.
+ */
+import { existsSync } from 'node:fs';
+import type { TestProject } from 'vitest/node';
+import { addonPath } from '../src/native.js';
+import { buildGoFixtures } from './helpers/go-fixtures.js';
+import { cPlugin } from './helpers/paths.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    goPlugins: Record<string, string>;
+  }
+}
+
+export default function setup(project: TestProject): void {
+  for (const required of [addonPath(), cPlugin('out_jsonl')]) {
+    if (!existsSync(required)) {
+      throw new Error(`${required} is missing: run \`npm install\` (or \`npm run build\`) before the tests`);
+    }
+  }
+  project.provide('goPlugins', buildGoFixtures());
+}

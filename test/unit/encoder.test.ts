@@ -1,0 +1,76 @@
+import { unpackMultiple } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { validateChunk } from '../../src/events/chunk.js';
+import { ChunkWriter, encodeChunk } from '../../src/events/encoder.js';
+import { EventTime } from '../../src/events/event-time.js';
+
+function eventTimeAt(data: Uint8Array, offset: number): [number, number] {
+  expect(data[offset]).toBe(0xd7);
+  expect(data[offset + 1]).toBe(0x00);
+  const view = new DataView(data.buffer, data.byteOffset + offset + 2, 8);
+  return [view.getUint32(0), view.getUint32(4)];
+}
+
+describe('encodeChunk', () => {
+  it('writes v1 events [EventTime, record] by default', () => {
+    const chunk = encodeChunk([{ time: new EventTime(10, 20), record: { a: 1 } }]);
+    expect(chunk.format).toBe('v1');
+    expect(chunk.events).toBe(1);
+    expect([...chunk.data]).toEqual([0x92, 0xd7, 0x00, 0, 0, 0, 10, 0, 0, 0, 20, 0x81, 0xa1, 0x61, 0x01]);
+  });
+
+  it('writes v2 events [[EventTime, metadata], record], {} when no metadata', () => {
+    const chunk = encodeChunk(
+      [
+        { time: new EventTime(1, 2), record: { a: 1 } },
+        { time: new EventTime(3, 4), record: { b: 2 }, metadata: { m: 'x' } },
+      ],
+      { format: 'v2' },
+    );
+    expect(chunk.data.subarray(0, 2)).toEqual(new Uint8Array([0x92, 0x92]));
+    expect(eventTimeAt(chunk.data, 2)).toEqual([1, 2]);
+    expect(chunk.data[12]).toBe(0x80);
+    const values = unpackMultiple(Buffer.from(chunk.data)) as unknown[];
+    expect(values).toHaveLength(2);
+    expect((values[1] as unknown[])[1]).toEqual({ b: 2 });
+    expect(((values[1] as unknown[])[0] as unknown[])[1]).toEqual({ m: 'x' });
+  });
+
+  it('produces chunks the validator accepts, for awkward record values', () => {
+    const awkward = {
+      undef: undefined,
+      nested: { deep: [1, 'two', { three: null }], empty: {} },
+      date: new Date(0),
+      big: 123n,
+      bytes: Buffer.from('hi'),
+      floats: new Float64Array([1.5]),
+      set: new Set([1]),
+      map: new Map<unknown, unknown>([[1, 'one']]),
+      fn: () => 1,
+      unicode: 'é😀',
+      long: 'x'.repeat(70_000),
+    };
+    const chunk = encodeChunk([{ record: awkward }, { record: new Map([['k', 'v']]) }], { format: 'v2' });
+    expect(() => validateChunk(chunk.data, 'v2')).not.toThrow();
+    // undefined must never become ext type 0 (fluent-bit-go would panic on it).
+    const decoded = (unpackMultiple(Buffer.from(chunk.data)) as unknown[][])[0]![1] as Record<string, unknown>;
+    expect(decoded.undef).toBeNull();
+  });
+
+  it('names the event that cannot be encoded', () => {
+    expect(() => encodeChunk([{ record: { a: 1 } }, { record: 'text' as never }])).toThrow(/event 1: record must be an object or a Map; got string/);
+    expect(() => encodeChunk([{ record: [1] as never }])).toThrow(/event 0: record must be an object or a Map; got an array/);
+    expect(() => encodeChunk([{ record: { s: Symbol('x') } }])).toThrow(/event 0: record cannot be encoded as MessagePack/);
+    expect(() => encodeChunk([null as never])).toThrow(/event 0: expected \{ time\?, record, metadata\? \}/);
+  });
+
+  it('grows past its initial buffer and resets after finish()', () => {
+    const writer = new ChunkWriter('v1', 16);
+    for (let i = 0; i < 1000; i++) writer.append({ time: new EventTime(i, i), record: { i } });
+    const chunk = writer.finish();
+    expect(chunk.events).toBe(1000);
+    expect(validateChunk(chunk.data).events).toBe(1000);
+    expect(writer.events).toBe(0);
+    expect(writer.byteLength).toBe(0);
+  });
+});
