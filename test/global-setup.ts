@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { addonPath } from '../src/native.js';
 import { buildGoFixtures } from './helpers/go-fixtures.js';
-import { cPlugin } from './helpers/paths.js';
+import { join } from 'node:path';
+import { cPlugin, repoRoot } from './helpers/paths.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,7 +16,7 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject): void {
-  for (const required of [addonPath(), cPlugin('out_jsonl')]) {
+  for (const required of [addonPath(), cPlugin('out_jsonl'), join(repoRoot, 'dist', 'index.js')]) {
     if (!existsSync(required)) {
       throw new Error(`${required} is missing: run \`npm install\` (or \`npm run build\`) before the tests`);
     }
