@@ -301,19 +301,32 @@ Napi::Value NativeOutput::SetLogLevel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// Every NativeOutput method that hands work to a plugin thread: a promise,
+// a pending-op reference on the channel (so Node stays alive until it
+// settles), and `submit`. A refused submission settles the promise through
+// the channel too, so callers see one path whichever way it goes.
+template <typename Submit>
+Napi::Value QueuePluginWork(Napi::Env env, const char* phase, napi_ref pinned,
+                            Submit submit) {
   Addon* addon = env.GetInstanceData<Addon>();
   napi_value promise;
   napi_deferred deferred = NewDeferred(env, &promise);
   std::string error;
   addon->channel()->BeginOp(env);
-  if (!instance_->Start(deferred, &error)) {
-    addon->channel()->PostSettle(deferred, [error](Napi::Env env) -> Napi::Value {
-      throw ErrorWithPhase(env, error, "init");
+  if (!submit(deferred, &error)) {
+    std::string phase_name = phase;
+    addon->channel()->PostSettle(deferred, [error, pinned, phase_name](Napi::Env env) -> Napi::Value {
+      if (pinned != nullptr) napi_delete_reference(env, pinned);
+      throw ErrorWithPhase(env, error, phase_name);
     });
   }
   return Napi::Value(env, promise);
+}
+
+Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
+  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Start(deferred, error);
+  });
 }
 
 // flush(tag: string, data: Uint8Array): Promise<number>
@@ -323,38 +336,20 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
       info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     throw Napi::TypeError::New(env, "flush(tag, data): tag must be a string and data a Uint8Array");
   }
-  Addon* addon = env.GetInstanceData<Addon>();
   Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
-  napi_value promise;
-  napi_deferred deferred = NewDeferred(env, &promise);
+  std::string tag = info[0].As<Napi::String>().Utf8Value();
   // Pinned until the flush settles; the reference is deleted on this thread.
   napi_ref pinned = nullptr;
   NAPI_THROW_IF_FAILED(env, napi_create_reference(env, data, 1, &pinned), env.Undefined());
-  std::string error;
-  addon->channel()->BeginOp(env);
-  if (!instance_->Flush(deferred, pinned, data.Data(), data.ByteLength(),
-                        info[0].As<Napi::String>().Utf8Value(), &error)) {
-    addon->channel()->PostSettle(deferred, [error, pinned](Napi::Env env) -> Napi::Value {
-      napi_delete_reference(env, pinned);
-      throw ErrorWithPhase(env, error, "flush");
-    });
-  }
-  return Napi::Value(env, promise);
+  return QueuePluginWork(env, "flush", pinned, [&](napi_deferred deferred, std::string* error) {
+    return instance_->Flush(deferred, pinned, data.Data(), data.ByteLength(), std::move(tag), error);
+  });
 }
 
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Addon* addon = env.GetInstanceData<Addon>();
-  napi_value promise;
-  napi_deferred deferred = NewDeferred(env, &promise);
-  std::string error;
-  addon->channel()->BeginOp(env);
-  if (!instance_->Close(deferred, &error)) {
-    addon->channel()->PostSettle(deferred, [error](Napi::Env env) -> Napi::Value {
-      throw ErrorWithPhase(env, error, "exit");
-    });
-  }
-  return Napi::Value(env, promise);
+  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Close(deferred, error);
+  });
 }
 
 }  // namespace flbhost
