@@ -4,8 +4,10 @@
       "target_name": "flbhost",
       "sources": [
         "native/addon.cc",
+        "native/custom_instance.cc",
         "native/env_channel.cc",
         "native/host_api.cc",
+        "native/input_instance.cc",
         "native/library.cc",
         "native/output_instance.cc",
         "native/plugin_thread.cc"
@@ -19,9 +21,21 @@
         "NAPI_CPP_EXCEPTIONS",
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden", "-fexceptions"],
-      "libraries": ["-ldl", "-lpthread"]
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-fno-rtti"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-fvisibility=hidden",
+        "-fexceptions"
+      ],
+      "libraries": [
+        "-ldl",
+        "-lpthread"
+      ]
     }
   ]
 }

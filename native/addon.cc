@@ -6,11 +6,15 @@
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "custom_instance.h"
 #include "env_channel.h"
 #include "host_api.h"
+#include "input_instance.h"
 #include "library.h"
 #include "output_instance.h"
 #include "plugin_thread.h"
@@ -50,6 +54,10 @@ class NativeLibrary : public Napi::ObjectWrap<NativeLibrary> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value CreateOutput(const Napi::CallbackInfo& info);
+  Napi::Value CreateInput(const Napi::CallbackInfo& info);
+  Napi::Value CreateCustom(const Napi::CallbackInfo& info);
+  HostInstance* NewHostInstance(Napi::Env env, const Napi::CallbackInfo& info, int expected_type,
+                                Napi::Object* options);
 
   std::shared_ptr<Library> library_;
 };
@@ -74,6 +82,48 @@ class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
   std::shared_ptr<OutputInstance> instance_;
 };
 
+// JS handle on one input instance.
+class NativeInput : public Napi::ObjectWrap<NativeInput> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativeInput(const Napi::CallbackInfo& info);
+  ~NativeInput() override;
+
+  static Napi::Object Wrap(Napi::Env env, Addon* addon, std::shared_ptr<InputInstance> instance);
+
+ private:
+  Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value SetPaused(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
+  Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<InputInstance> instance_;
+  bool keeps_alive_ = false;
+};
+
+// JS handle on one custom instance.
+class NativeCustom : public Napi::ObjectWrap<NativeCustom> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativeCustom(const Napi::CallbackInfo& info);
+  ~NativeCustom() override;
+
+  static Napi::Object Wrap(Napi::Env env, Addon* addon, std::shared_ptr<CustomInstance> instance);
+
+ private:
+  Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<CustomInstance> instance_;
+};
+
 // Per-environment state (Napi::Addon keeps it out of statics, so the module
 // loads in any number of worker_threads).
 class Addon : public Napi::Addon<Addon> {
@@ -82,11 +132,16 @@ class Addon : public Napi::Addon<Addon> {
     channel_ = std::make_shared<EnvChannel>(env);
     library_class_ = Napi::Persistent(NativeLibrary::Define(env));
     output_class_ = Napi::Persistent(NativeOutput::Define(env));
+    input_class_ = Napi::Persistent(NativeInput::Define(env));
+    custom_class_ = Napi::Persistent(NativeCustom::Define(env));
     DefineAddon(exports, {
         InstanceMethod("loadLibrary", &Addon::LoadLibrary),
         InstanceMethod("setLogHandler", &Addon::SetLogHandler),
+        InstanceMethod("setInputHandler", &Addon::SetInputHandler),
         InstanceValue("NativeLibrary", library_class_.Value()),
         InstanceValue("NativeOutput", output_class_.Value()),
+        InstanceValue("NativeInput", input_class_.Value()),
+        InstanceValue("NativeCustom", custom_class_.Value()),
     });
     // Runs when this environment shuts down (process end, worker exit or
     // terminate). From here on no promise of this environment can settle.
@@ -96,14 +151,21 @@ class Addon : public Napi::Addon<Addon> {
   const std::shared_ptr<EnvChannel>& channel() const { return channel_; }
   Napi::FunctionReference& library_class() { return library_class_; }
   Napi::FunctionReference& output_class() { return output_class_; }
+  Napi::FunctionReference& input_class() { return input_class_; }
+  Napi::FunctionReference& custom_class() { return custom_class_; }
 
-  void Track(const std::shared_ptr<OutputInstance>& instance) {
+  // Remembers an instance so that environment teardown can stop it.
+  template <typename Instance>
+  void Track(const std::shared_ptr<Instance>& instance) {
     // Forget instances that are gone, so long-lived services don't grow this.
-    std::vector<std::weak_ptr<OutputInstance>> live;
-    for (auto& weak : instances_) {
-      if (!weak.expired()) live.push_back(weak);
+    std::vector<Tracked> live;
+    for (auto& tracked : instances_) {
+      if (!tracked.instance.expired()) live.push_back(std::move(tracked));
     }
-    live.push_back(instance);
+    std::weak_ptr<Instance> weak = instance;
+    live.push_back({instance, [weak] {
+                      if (auto alive = weak.lock()) alive->Abandon();
+                    }});
     instances_.swap(live);
   }
 
@@ -151,18 +213,31 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  Napi::Value SetInputHandler(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      throw Napi::TypeError::New(info.Env(), "setInputHandler(fn): fn must be a function");
+    }
+    channel_->SetInputHandler(info.Env(), info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
   void Teardown() {
     channel_->Close();
-    for (auto& weak : instances_) {
-      if (auto instance = weak.lock()) instance->Abandon();
-    }
+    for (auto& tracked : instances_) tracked.abandon();
     instances_.clear();
   }
+
+  struct Tracked {
+    std::weak_ptr<void> instance;
+    std::function<void()> abandon;
+  };
 
   std::shared_ptr<EnvChannel> channel_;
   Napi::FunctionReference library_class_;
   Napi::FunctionReference output_class_;
-  std::vector<std::weak_ptr<OutputInstance>> instances_;
+  Napi::FunctionReference input_class_;
+  Napi::FunctionReference custom_class_;
+  std::vector<Tracked> instances_;
 };
 
 // --- NativeLibrary ---------------------------------------------------------
@@ -177,6 +252,8 @@ Napi::Function NativeLibrary::Define(Napi::Env env) {
   return DefineClass(env, "NativeLibrary", {
       InstanceMethod("info", &NativeLibrary::Info),
       InstanceMethod("createOutput", &NativeLibrary::CreateOutput),
+      InstanceMethod("createInput", &NativeLibrary::CreateInput),
+      InstanceMethod("createCustom", &NativeLibrary::CreateCustom),
   });
 }
 
@@ -209,45 +286,83 @@ Napi::Value NativeLibrary::Info(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// createOutput({ name?, properties: [key, value][], logLevel, workers })
-Napi::Value NativeLibrary::CreateOutput(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (library_->type() != FLB_PROXY_OUTPUT_PLUGIN) {
-    throw ErrorWithPhase(env, "'" + library_->name() + "' is not an output plugin", "init");
+// The instance object a plugin will hold, from the options common to every
+// kind: { name?, properties: [key, value][], logLevel }.
+HostInstance* NativeLibrary::NewHostInstance(Napi::Env env, const Napi::CallbackInfo& info,
+                                             int expected_type, Napi::Object* options) {
+  static const char* kTypeNames[] = {"", "input", "output", "custom"};
+  if (library_->type() != expected_type) {
+    throw ErrorWithPhase(env, "'" + library_->name() + "' is not an " + kTypeNames[expected_type] +
+                                  " plugin", "init");
   }
   if (info.Length() < 1 || !info[0].IsObject()) {
-    throw Napi::TypeError::New(env, "createOutput(options): options must be an object");
+    throw Napi::TypeError::New(env, "options must be an object");
   }
-  Napi::Object options = info[0].As<Napi::Object>();
+  *options = info[0].As<Napi::Object>();
   Addon* addon = env.GetInstanceData<Addon>();
 
   auto* host = new HostInstance();  // never freed: see HostInstance
   host->id = g_next_instance_id++;
   host->library = library_;
   host->channel = addon->channel();
-  Napi::Value name = options.Get("name");
+  Napi::Value name = options->Get("name");
   host->name = name.IsString() ? name.As<Napi::String>().Utf8Value() : library_->NextInstanceName();
-  Napi::Value level = options.Get("logLevel");
+  Napi::Value level = options->Get("logLevel");
   if (level.IsNumber()) host->log_level = level.As<Napi::Number>().Int32Value();
-  Napi::Value properties = options.Get("properties");
+  Napi::Value properties = options->Get("properties");
   if (properties.IsArray()) {
     Napi::Array pairs = properties.As<Napi::Array>();
     for (uint32_t i = 0; i < pairs.Length(); i++) {
       Napi::Value pair = pairs.Get(i);
       if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
-        throw Napi::TypeError::New(env, "createOutput: properties must be [key, value] string pairs");
+        throw Napi::TypeError::New(env, "properties must be [key, value] string pairs");
       }
       Napi::Array kv = pair.As<Napi::Array>();
       host->properties.emplace_back(kv.Get(0u).ToString().Utf8Value(),
                                     kv.Get(1u).ToString().Utf8Value());
     }
   }
+  return host;
+}
+
+// createOutput({ name?, properties, logLevel, workers })
+Napi::Value NativeLibrary::CreateOutput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options;
+  HostInstance* host = NewHostInstance(env, info, FLB_PROXY_OUTPUT_PLUGIN, &options);
   Napi::Value workers = options.Get("workers");
   int worker_count = workers.IsNumber() ? workers.As<Napi::Number>().Int32Value() : 1;
-
+  Addon* addon = env.GetInstanceData<Addon>();
   auto instance = std::make_shared<OutputInstance>(library_, addon->channel(), host, worker_count);
   addon->Track(instance);
   return NativeOutput::Wrap(env, addon, instance);
+}
+
+// createInput({ name?, properties, logLevel, intervalNs, bufferLimit })
+Napi::Value NativeLibrary::CreateInput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options;
+  HostInstance* host = NewHostInstance(env, info, FLB_PROXY_INPUT_PLUGIN, &options);
+  Napi::Value interval = options.Get("intervalNs");
+  Napi::Value limit = options.Get("bufferLimit");
+  auto interval_ns = std::chrono::nanoseconds(
+      interval.IsNumber() ? static_cast<int64_t>(interval.As<Napi::Number>().DoubleValue()) : 1000000000);
+  uint64_t limit_bytes = limit.IsNumber() ? static_cast<uint64_t>(limit.As<Napi::Number>().DoubleValue()) : 0;
+  Addon* addon = env.GetInstanceData<Addon>();
+  auto instance = std::make_shared<InputInstance>(library_, addon->channel(), host, interval_ns, limit_bytes);
+  addon->Track(instance);
+  return NativeInput::Wrap(env, addon, instance);
+}
+
+// createCustom({ name?, properties, logLevel })
+Napi::Value NativeLibrary::CreateCustom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options;
+  HostInstance* host = NewHostInstance(env, info, FLB_PROXY_CUSTOM_PLUGIN, &options);
+  Addon* addon = env.GetInstanceData<Addon>();
+  auto instance = std::make_shared<CustomInstance>(library_, addon->channel(), host);
+  addon->Track(instance);
+  return NativeCustom::Wrap(env, addon, instance);
 }
 
 // --- NativeOutput ----------------------------------------------------------
@@ -347,6 +462,171 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
+  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Close(deferred, error);
+  });
+}
+
+// --- NativeInput -------------------------------------------------------------
+
+struct InputHandoff {
+  std::shared_ptr<InputInstance> instance;
+};
+
+Napi::Function NativeInput::Define(Napi::Env env) {
+  return DefineClass(env, "NativeInput", {
+      InstanceAccessor("id", &NativeInput::Id, nullptr),
+      InstanceAccessor("name", &NativeInput::Name, nullptr),
+      InstanceMethod("start", &NativeInput::Start),
+      InstanceMethod("release", &NativeInput::Release),
+      InstanceMethod("setPaused", &NativeInput::SetPaused),
+      InstanceMethod("stats", &NativeInput::Stats),
+      InstanceMethod("close", &NativeInput::Close),
+      InstanceMethod("setLogLevel", &NativeInput::SetLogLevel),
+      InstanceMethod("setKeepAlive", &NativeInput::SetKeepAlive),
+  });
+}
+
+NativeInput::NativeInput(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeInput>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeInput is created by NativeLibrary.createInput()");
+  }
+  instance_ = info[0].As<Napi::External<InputHandoff>>().Data()->instance;
+}
+
+NativeInput::~NativeInput() {
+  if (instance_) instance_->CloseUnobserved();
+}
+
+Napi::Object NativeInput::Wrap(Napi::Env env, Addon* addon, std::shared_ptr<InputInstance> instance) {
+  InputHandoff handoff{std::move(instance)};
+  return addon->input_class().New({Napi::External<InputHandoff>::New(env, &handoff)});
+}
+
+Napi::Value NativeInput::Id(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance_->host()->id));
+}
+
+Napi::Value NativeInput::Name(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), instance_->host()->name);
+}
+
+Napi::Value NativeInput::Start(const Napi::CallbackInfo& info) {
+  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Start(deferred, error);
+  });
+}
+
+Napi::Value NativeInput::Release(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), "release(bytes): bytes must be a number");
+  }
+  instance_->Release(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeInput::SetPaused(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) {
+    throw Napi::TypeError::New(info.Env(), "setPaused(paused): paused must be a boolean");
+  }
+  instance_->SetUserPaused(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeInput::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const InputStats& s = instance_->stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("collects", static_cast<double>(s.collects.load()));
+  out.Set("collectErrors", static_cast<double>(s.collect_errors.load()));
+  out.Set("chunks", static_cast<double>(s.chunks.load()));
+  out.Set("bytes", static_cast<double>(s.bytes.load()));
+  out.Set("pauses", static_cast<double>(s.pauses.load()));
+  out.Set("droppedChunks", static_cast<double>(s.dropped_chunks.load()));
+  out.Set("outstandingBytes", static_cast<double>(instance_->outstanding_bytes()));
+  out.Set("paused", instance_->paused());
+  return out;
+}
+
+Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
+  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Close(deferred, error);
+  });
+}
+
+Napi::Value NativeInput::SetLogLevel(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), "setLogLevel(level): level must be a number");
+  }
+  instance_->host()->log_level = info[0].As<Napi::Number>().Int32Value();
+  return info.Env().Undefined();
+}
+
+// A running input keeps Node alive, like a listening socket: counted as a
+// pending operation on the channel until setKeepAlive(false).
+Napi::Value NativeInput::SetKeepAlive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) {
+    throw Napi::TypeError::New(env, "setKeepAlive(keep): keep must be a boolean");
+  }
+  bool keep = info[0].As<Napi::Boolean>().Value();
+  if (keep == keeps_alive_) return env.Undefined();
+  keeps_alive_ = keep;
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (keep) {
+    addon->channel()->BeginOp(env);
+  } else {
+    addon->channel()->EndOp(env);
+  }
+  return env.Undefined();
+}
+
+// --- NativeCustom ------------------------------------------------------------
+
+struct CustomHandoff {
+  std::shared_ptr<CustomInstance> instance;
+};
+
+Napi::Function NativeCustom::Define(Napi::Env env) {
+  return DefineClass(env, "NativeCustom", {
+      InstanceAccessor("id", &NativeCustom::Id, nullptr),
+      InstanceAccessor("name", &NativeCustom::Name, nullptr),
+      InstanceMethod("start", &NativeCustom::Start),
+      InstanceMethod("close", &NativeCustom::Close),
+  });
+}
+
+NativeCustom::NativeCustom(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeCustom>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeCustom is created by NativeLibrary.createCustom()");
+  }
+  instance_ = info[0].As<Napi::External<CustomHandoff>>().Data()->instance;
+}
+
+NativeCustom::~NativeCustom() {
+  if (instance_) instance_->Abandon();
+}
+
+Napi::Object NativeCustom::Wrap(Napi::Env env, Addon* addon, std::shared_ptr<CustomInstance> instance) {
+  CustomHandoff handoff{std::move(instance)};
+  return addon->custom_class().New({Napi::External<CustomHandoff>::New(env, &handoff)});
+}
+
+Napi::Value NativeCustom::Id(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance_->host()->id));
+}
+
+Napi::Value NativeCustom::Name(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), instance_->host()->name);
+}
+
+Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
+  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+    return instance_->Start(deferred, error);
+  });
+}
+
+Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
   });

@@ -1,6 +1,7 @@
 #include "env_channel.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace flbhost {
 
@@ -26,8 +27,12 @@ void EnvChannel::SetLogHandler(Napi::Env, Napi::Function handler) {
   log_handler_ = Napi::Persistent(handler);
 }
 
+void EnvChannel::SetInputHandler(Napi::Env, Napi::Function handler) {
+  input_handler_ = Napi::Persistent(handler);
+}
+
 void EnvChannel::Close() {
-  std::vector<Completion> dropped;
+  std::deque<Completion> dropped;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) return;
@@ -36,8 +41,10 @@ void EnvChannel::Close() {
   }
   // The environment is being torn down: its promises can no longer be
   // settled and its references die with it, so the queued items are dropped.
+  for (Completion& c : dropped) free(c.data);
   wake_.Release();
   log_handler_.Reset();
+  input_handler_.Reset();
 }
 
 bool EnvChannel::closed() const {
@@ -88,6 +95,15 @@ bool EnvChannel::PostLog(LogRecord record) {
   return Post(std::move(c));
 }
 
+bool EnvChannel::PostInputChunk(uint64_t instance_id, uint8_t* data, size_t length) {
+  Completion c;
+  c.kind = Completion::Kind::kInput;
+  c.instance_id = instance_id;
+  c.data = data;
+  c.length = length;
+  return Post(std::move(c));
+}
+
 void EnvChannel::CallJs(Napi::Env env, Napi::Function, EnvChannel* self,
                         void*) {
   // A null env means the environment is going away; Close() owns cleanup.
@@ -99,8 +115,18 @@ void EnvChannel::Drain(Napi::Env env) {
   std::vector<Completion> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    batch.swap(queue_);
-    wake_queued_ = false;
+    size_t count = queue_.size() < kMaxBatch ? queue_.size() : kMaxBatch;
+    batch.reserve(count);
+    for (size_t i = 0; i < count; i++) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (queue_.empty()) {
+      wake_queued_ = false;
+    } else {
+      // More than one batch waiting: let timers and I/O run first.
+      wake_.NonBlockingCall();
+    }
   }
   for (Completion& c : batch) {
     Napi::HandleScope scope(env);
@@ -132,7 +158,27 @@ void EnvChannel::Drain(Napi::Env env) {
       case Completion::Kind::kLog:
         DeliverLog(env, c.log);
         break;
+      case Completion::Kind::kInput:
+        DeliverInput(env, c);
+        break;
     }
+  }
+}
+
+void EnvChannel::DeliverInput(Napi::Env env, Completion& c) {
+  uint8_t* data = c.data;
+  c.data = nullptr;
+  if (input_handler_.IsEmpty()) {
+    free(data);
+    return;
+  }
+  // Zero-copy: the Buffer owns the malloc'd copy and frees it when collected.
+  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(
+      env, data, c.length, [](Napi::Env, uint8_t* memory) { free(memory); });
+  try {
+    input_handler_.Call({Napi::Number::New(env, static_cast<double>(c.instance_id)), buffer});
+  } catch (const Napi::Error& e) {
+    fprintf(stderr, "[flbhost] input handler threw: %s\n", e.Message().c_str());
   }
 }
 

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,15 +38,23 @@ struct LogRecord {
 //   it while a JS promise waits for a plugin thread.
 // - Wakes are coalesced: at most one call is queued on the thread-safe
 //   function at a time, whatever the number of completions behind it.
+// - A wake handles at most kMaxBatch completions and then queues another
+//   wake for the rest, so a flood from a fast input never starves the event
+//   loop's timers and I/O.
 class EnvChannel {
  public:
   explicit EnvChannel(Napi::Env env);
   ~EnvChannel();
 
   // --- JS thread ---------------------------------------------------------
-  // Called before handing work to a plugin thread that will settle a promise.
+  // Called before handing work to a plugin thread that will settle a promise
+  // (the matching EndOp happens when it settles), or to keep the process
+  // alive for something else that is pending (a running input).
   void BeginOp(Napi::Env env);
+  void EndOp(Napi::Env env);
   void SetLogHandler(Napi::Env env, Napi::Function handler);
+  // (instanceId: number, chunk: Buffer) => void, for every input chunk.
+  void SetInputHandler(Napi::Env env, Napi::Function handler);
   // Environment teardown: refuse further posts and release the wake-up.
   void Close();
 
@@ -58,28 +67,37 @@ class EnvChannel {
                   std::function<Napi::Value(Napi::Env)> settle);
   // Returns false when the environment is gone (the caller then falls back).
   bool PostLog(LogRecord record);
+  // A chunk an input produced: `data` is malloc'd and becomes the memory of
+  // the Buffer handed to the input handler (no second copy). On false the
+  // caller still owns `data`.
+  bool PostInputChunk(uint64_t instance_id, uint8_t* data, size_t length);
 
   bool closed() const;
 
  private:
   struct Completion {
-    enum class Kind { kFlush, kSettle, kLog } kind = Kind::kLog;
+    enum class Kind { kFlush, kSettle, kLog, kInput } kind = Kind::kLog;
     napi_deferred deferred = nullptr;
     napi_ref pinned = nullptr;
     int code = 0;
     std::function<Napi::Value(Napi::Env)> settle;
     LogRecord log;
+    uint64_t instance_id = 0;  // kInput
+    uint8_t* data = nullptr;   // kInput: malloc'd, owned by the completion
+    size_t length = 0;
   };
 
   static void CallJs(Napi::Env env, Napi::Function, EnvChannel* self, void*);
 
   bool Post(Completion completion);
   void Drain(Napi::Env env);
-  void EndOp(Napi::Env env);
   void DeliverLog(Napi::Env env, const LogRecord& record);
+  void DeliverInput(Napi::Env env, Completion& completion);
+
+  static constexpr size_t kMaxBatch = 256;
 
   mutable std::mutex mutex_;
-  std::vector<Completion> queue_;
+  std::deque<Completion> queue_;
   bool wake_queued_ = false;
   bool closed_ = false;
   Napi::TypedThreadSafeFunction<EnvChannel, void, CallJs> wake_;
@@ -87,6 +105,7 @@ class EnvChannel {
   // JS thread only.
   uint64_t pending_ops_ = 0;
   Napi::FunctionReference log_handler_;
+  Napi::FunctionReference input_handler_;
 };
 
 }  // namespace flbhost

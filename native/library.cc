@@ -225,7 +225,10 @@ bool Library::AcquireInstanceLocked(std::string* error) {
 
 void Library::ReleaseInstanceLocked() {
   if (live_instances_ > 0 && --live_instances_ == 0 && registered_) {
-    if (symbols_.unregister != nullptr) symbols_.unregister(&def_);
+    // Fluent Bit unregisters inputs and outputs only; custom destroy doesn't.
+    if (symbols_.unregister != nullptr && type_ != FLB_PROXY_CUSTOM_PLUGIN) {
+      symbols_.unregister(&def_);
+    }
     registered_ = false;
   }
 }

@@ -84,7 +84,8 @@ class Library {
   // Unregister registers the plugin again, the way Fluent Bit's hot reload
   // does: FLBPluginPreRegister(1), then FLBPluginRegister on a zeroed def.
   bool AcquireInstanceLocked(std::string* error);
-  // After the last instance's Exit: FLBPluginUnregister(def), once.
+  // After the last instance's Exit: FLBPluginUnregister(def), once (inputs
+  // and outputs only, as in Fluent Bit).
   void ReleaseInstanceLocked();
 
   // "name.N", numbered per plugin for the whole process like Fluent Bit.

@@ -1,0 +1,83 @@
+#include "custom_instance.h"
+
+#include "env_channel.h"
+#include "host_api.h"
+#include "library.h"
+#include "plugin_thread.h"
+
+namespace flbhost {
+
+CustomInstance::CustomInstance(std::shared_ptr<Library> library,
+                               std::shared_ptr<EnvChannel> channel, HostInstance* host)
+    : library_(std::move(library)), channel_(std::move(channel)), host_(host) {}
+
+bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kCreated) {
+      *error = "instance was already started";
+      return false;
+    }
+    state_ = State::kStarting;
+  }
+  auto self = shared_from_this();
+  return StartPluginThread("flb-cu-" + host_->name, [self, deferred] {
+    std::string failure;
+    int result = FLB_ERROR;
+    {
+      std::lock_guard<std::mutex> lifecycle(self->library_->lifecycle_mutex());
+      if (self->library_->AcquireInstanceLocked(&failure)) {
+        self->plugin_struct_.name = const_cast<char*>(self->library_->name().c_str());
+        self->plugin_struct_.api = HostApi();
+        self->plugin_struct_.c_ins = self->host_;
+        self->plugin_struct_.context = &self->context_;
+        CurrentInstanceScope scope(self->host_);
+        result = self->library_->symbols().init(&self->plugin_struct_);
+        if (result <= 0) self->library_->ReleaseInstanceLocked();
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->state_ = failure.empty() && result > 0 ? State::kRunning : State::kFailed;
+    }
+    self->channel_->PostSettle(deferred, [result, failure](Napi::Env env) -> Napi::Value {
+      if (!failure.empty()) {
+        Napi::Error error = Napi::Error::New(env, failure);
+        error.Set("phase", Napi::String::New(env, "register"));
+        throw error;
+      }
+      return Napi::Number::New(env, result);
+    });
+  }, error);
+}
+
+bool CustomInstance::Close(napi_deferred deferred, std::string* error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kRunning) {
+      *error = state_ == State::kClosing || state_ == State::kClosed
+                   ? "instance is already closed"
+                   : "cannot close: instance is not running";
+      return false;
+    }
+    state_ = State::kClosing;
+  }
+  auto self = shared_from_this();
+  return StartPluginThread("flb-cu-" + host_->name, [self, deferred] {
+    {
+      std::lock_guard<std::mutex> lifecycle(self->library_->lifecycle_mutex());
+      CurrentInstanceScope scope(self->host_);
+      if (self->library_->symbols().exit != nullptr) self->library_->symbols().exit();
+      self->library_->ReleaseInstanceLocked();
+    }
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->state_ = State::kClosed;
+    }
+    if (deferred != nullptr) {
+      self->channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
+    }
+  }, error);
+}
+
+}  // namespace flbhost

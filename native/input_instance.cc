@@ -1,0 +1,296 @@
+#include "input_instance.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "env_channel.h"
+#include "host_api.h"
+#include "library.h"
+#include "plugin_thread.h"
+
+namespace flbhost {
+
+InputInstance::InputInstance(std::shared_ptr<Library> library,
+                             std::shared_ptr<EnvChannel> channel,
+                             HostInstance* host, std::chrono::nanoseconds interval,
+                             uint64_t limit_bytes)
+    : library_(std::move(library)),
+      channel_(std::move(channel)),
+      host_(host),
+      interval_(interval),
+      limit_bytes_(limit_bytes) {}
+
+uint64_t InputInstance::outstanding_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outstanding_;
+}
+
+bool InputInstance::paused() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return plugin_paused_;
+}
+
+bool InputInstance::Start(napi_deferred deferred, std::string* error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kCreated) {
+      *error = "instance was already started";
+      return false;
+    }
+    state_ = State::kStarting;
+  }
+  auto self = shared_from_this();
+  if (!StartPluginThread("flb-in-" + host_->name, [self, deferred] { self->Run(deferred); },
+                         error)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = State::kFailed;
+    return false;
+  }
+  return true;
+}
+
+bool InputInstance::Init(std::string* failure, int* result) {
+  const PluginSymbols& symbols = library_->symbols();
+  std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
+  if (!library_->AcquireInstanceLocked(failure)) return false;
+  plugin_struct_.name = const_cast<char*>(library_->name().c_str());
+  plugin_struct_.api = HostApi();
+  plugin_struct_.i_ins = host_;
+  plugin_struct_.context = &context_;
+  CurrentInstanceScope scope(host_);
+  *result = symbols.init(&plugin_struct_);
+  if (*result <= 0) {
+    library_->ReleaseInstanceLocked();
+    return false;
+  }
+  // Inputs keep remote_context at offset 8 (Fluent Bit >= 4.1 layout).
+  remote_context_ = context_.remote_context;
+  if (symbols.input_pre_run != nullptr) symbols.input_pre_run(0);
+  return true;
+}
+
+void InputInstance::Run(napi_deferred init_deferred) {
+  std::string failure;
+  int result = FLB_ERROR;
+  bool started = Init(&failure, &result);
+
+  napi_deferred orphaned_close = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = started ? State::kRunning : State::kFailed;
+    if (!started && close_requested_) {
+      orphaned_close = close_deferred_;
+      close_deferred_ = nullptr;
+    }
+  }
+  channel_->PostSettle(init_deferred, [result, failure](Napi::Env env) -> Napi::Value {
+    if (!failure.empty()) {
+      Napi::Error error = Napi::Error::New(env, failure);
+      error.Set("phase", Napi::String::New(env, "register"));
+      throw error;
+    }
+    return Napi::Number::New(env, result);
+  });
+  if (orphaned_close != nullptr) {
+    channel_->PostSettle(orphaned_close, [](Napi::Env env) { return env.Undefined(); });
+  }
+  if (!started) return;
+
+  PollLoop();
+  Exit();
+
+  napi_deferred deferred;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_ = State::kClosed;
+    deferred = close_deferred_;
+  }
+  if (deferred != nullptr) {
+    channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
+  }
+}
+
+bool InputInstance::ShouldPauseLocked() {
+  if (limit_bytes_ > 0) {
+    if (outstanding_ >= limit_bytes_) {
+      backpressured_ = true;
+    } else if (outstanding_ <= limit_bytes_ / 2) {
+      backpressured_ = false;
+    }
+  }
+  return user_paused_ || backpressured_;
+}
+
+void InputInstance::PollLoop() {
+  const PluginSymbols& symbols = library_->symbols();
+  auto next_poll = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!close_requested_) {
+    if (ShouldPauseLocked()) {
+      if (!plugin_paused_) {
+        plugin_paused_ = true;
+        stats_.pauses++;
+        lock.unlock();
+        if (symbols.input_pause != nullptr) {
+          CurrentInstanceScope scope(host_);
+          symbols.input_pause();
+        }
+        lock.lock();
+        continue;
+      }
+      wake_.wait(lock);
+      continue;
+    }
+    if (plugin_paused_) {
+      plugin_paused_ = false;
+      lock.unlock();
+      if (symbols.input_resume != nullptr) {
+        CurrentInstanceScope scope(host_);
+        symbols.input_resume();
+      }
+      lock.lock();
+      next_poll = std::chrono::steady_clock::now();
+      continue;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_poll) {
+      wake_.wait_until(lock, next_poll);
+      continue;
+    }
+    // Start to start, like Fluent Bit's collector timer: a callback that
+    // took longer than the interval is called again right away.
+    next_poll = now + interval_;
+    lock.unlock();
+    Collect();
+    lock.lock();
+  }
+}
+
+void InputInstance::Collect() {
+  const PluginSymbols& symbols = library_->symbols();
+  void* data = nullptr;
+  size_t length = 0;
+  int result;
+  {
+    CurrentInstanceScope scope(host_);
+    result = symbols.input_callback_ctx != nullptr
+                 ? symbols.input_callback_ctx(remote_context_, &data, &length)
+                 : symbols.input_callback(&data, &length);
+  }
+  stats_.collects++;
+  // Only -1 is an error; FLB_ERROR and FLB_RETRY with data still ingest.
+  // As in Fluent Bit, nothing is cleaned up after -1 or an empty result.
+  if (result == -1) {
+    stats_.collect_errors++;
+    return;
+  }
+  if (length == 0 || data == nullptr) return;
+
+  // The one copy: out of plugin memory, which the plugin gets back at once.
+  auto* copy = static_cast<uint8_t*>(malloc(length));
+  if (copy != nullptr) memcpy(copy, data, length);
+  {
+    CurrentInstanceScope scope(host_);
+    if (symbols.input_cleanup_ctx != nullptr) {
+      symbols.input_cleanup_ctx(remote_context_, data);
+    } else if (symbols.input_cleanup != nullptr) {
+      symbols.input_cleanup(data);
+    } else {
+      free(data);  // the ABI: without a cleanup symbol the host frees it
+    }
+  }
+  if (copy == nullptr) {
+    stats_.dropped_chunks++;
+    fprintf(stderr, "[flbhost] %s: out of memory copying a %zu-byte chunk; it is dropped\n",
+            host_->name.c_str(), length);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outstanding_ += length;
+  }
+  if (channel_->PostInputChunk(host_->id, copy, length)) {
+    stats_.chunks++;
+    stats_.bytes += length;
+  } else {
+    // No JS environment left to take it (teardown).
+    free(copy);
+    stats_.dropped_chunks++;
+    std::lock_guard<std::mutex> lock(mutex_);
+    outstanding_ -= length;
+  }
+}
+
+void InputInstance::Exit() {
+  const PluginSymbols& symbols = library_->symbols();
+  bool was_paused;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    was_paused = plugin_paused_;
+    plugin_paused_ = true;
+  }
+  std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
+  {
+    CurrentInstanceScope scope(host_);
+    // Fluent Bit's shutdown order for inputs: Pause, PreExit(0), Exit.
+    if (!was_paused && symbols.input_pause != nullptr) symbols.input_pause();
+    if (symbols.input_pre_exit != nullptr) symbols.input_pre_exit(0);
+    if (symbols.exit != nullptr) symbols.exit();
+  }
+  library_->ReleaseInstanceLocked();
+}
+
+void InputInstance::Release(uint64_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outstanding_ = bytes > outstanding_ ? 0 : outstanding_ - bytes;
+  }
+  wake_.notify_all();
+}
+
+void InputInstance::SetUserPaused(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    user_paused_ = paused;
+  }
+  wake_.notify_all();
+}
+
+void InputInstance::RequestCloseLocked(napi_deferred deferred) {
+  close_requested_ = true;
+  close_deferred_ = deferred;
+  if (state_ == State::kRunning) state_ = State::kStopping;
+  wake_.notify_all();
+}
+
+bool InputInstance::Close(napi_deferred deferred, std::string* error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (close_requested_ || state_ == State::kClosed) {
+    *error = "instance is already closed";
+    return false;
+  }
+  if (state_ != State::kRunning && state_ != State::kStarting) {
+    *error = "cannot close: instance is not running";
+    return false;
+  }
+  RequestCloseLocked(deferred);
+  return true;
+}
+
+void InputInstance::CloseUnobserved() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (close_requested_) return;
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+}
+
+void InputInstance::Abandon() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (close_requested_) {
+    close_deferred_ = nullptr;  // its promise dies with the environment
+    return;
+  }
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+}
+
+}  // namespace flbhost

@@ -1,0 +1,107 @@
+// One input plugin instance: its thread, its poll loop and its hand-off to JS.
+#ifndef FLBHOST_INPUT_INSTANCE_H
+#define FLBHOST_INPUT_INSTANCE_H
+
+#include <node_api.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "abi.h"
+
+namespace flbhost {
+
+class EnvChannel;
+class Library;
+struct HostInstance;
+
+// Counters readable from JS at any time.
+struct InputStats {
+  std::atomic<uint64_t> collects{0};        // callback calls
+  std::atomic<uint64_t> collect_errors{0};  // calls that returned -1
+  std::atomic<uint64_t> chunks{0};          // chunks copied and handed to JS
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> pauses{0};          // FLBPluginInputPause calls
+  std::atomic<uint64_t> dropped_chunks{0};  // lost: out of memory, or no JS env left
+};
+
+// An input instance runs everything on one thread of its own, as Fluent Bit
+// does: FLBPluginInit, FLBPluginInputPreRun(0), then a loop that calls
+// FLBPluginInputCallback[Ctx](&data, &len) with data = NULL and len = 0 every
+// `interval` (start to start; 0 = again as soon as it returned), copies what
+// it produced, lets the plugin free it (cleanup callback, or free()), and
+// queues the copy for JS. FLBPluginInputPause / Resume and, at close,
+// FLBPluginInputPreExit(0) and FLBPluginExit run on the same thread.
+//
+// The hand-off to JS is bounded in bytes: `outstanding` counts bytes handed
+// to JS and not yet released by it (Release). At `limit` the thread stops
+// polling and calls FLBPluginInputPause; it resumes (FLBPluginInputResume)
+// once JS has released down to half the limit. The halfway mark keeps a
+// consumer that frees one chunk at a time from bouncing the plugin between
+// Pause and Resume (calyptia restarts its collector on every Resume). So
+// outstanding bytes never exceed the limit plus one callback's output.
+class InputInstance : public std::enable_shared_from_this<InputInstance> {
+ public:
+  InputInstance(std::shared_ptr<Library> library,
+                std::shared_ptr<EnvChannel> channel, HostInstance* host,
+                std::chrono::nanoseconds interval, uint64_t limit_bytes);
+
+  HostInstance* host() const { return host_; }
+  const InputStats& stats() const { return stats_; }
+  uint64_t outstanding_bytes();
+  bool paused();
+
+  // --- JS thread ---------------------------------------------------------
+  bool Start(napi_deferred deferred, std::string* error);
+  // JS is done with `bytes` of what it was handed.
+  void Release(uint64_t bytes);
+  // Pause/resume asked for by the application (the engine's backpressure).
+  void SetUserPaused(bool paused);
+  bool Close(napi_deferred deferred, std::string* error);
+  void CloseUnobserved();
+  // Environment teardown: stop in the background; nothing waits (input
+  // chunks are native memory, never JS memory).
+  void Abandon();
+
+ private:
+  enum class State { kCreated, kStarting, kRunning, kStopping, kClosed, kFailed };
+
+  void Run(napi_deferred init_deferred);  // the instance's thread
+  bool Init(std::string* failure, int* result);
+  void PollLoop();
+  void Collect();
+  void Exit();
+  bool ShouldPauseLocked();
+  void RequestCloseLocked(napi_deferred deferred);
+
+  const std::shared_ptr<Library> library_;
+  const std::shared_ptr<EnvChannel> channel_;
+  HostInstance* const host_;
+  const std::chrono::nanoseconds interval_;
+  const uint64_t limit_bytes_;  // 0 = unbounded
+
+  flb_plugin_input_proxy_context context_{};
+  flbgo_input_plugin plugin_struct_{};
+  void* remote_context_ = nullptr;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  State state_ = State::kCreated;
+  bool close_requested_ = false;
+  napi_deferred close_deferred_ = nullptr;
+  bool user_paused_ = false;
+  bool backpressured_ = false;
+  bool plugin_paused_ = false;  // FLBPluginInputPause called, Resume not yet
+  uint64_t outstanding_ = 0;
+
+  InputStats stats_;
+};
+
+}  // namespace flbhost
+
+#endif
