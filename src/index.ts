@@ -8,11 +8,14 @@
  */
 export { loadPlugin, PluginLibrary, PROXY_SYMBOLS, type LoadOptions } from './plugin/library.js';
 export { OutputInstance, flushResultOf, MAX_CHUNK_BYTES, type FlushResult, type OutputOptions, type OutputState } from './plugin/output.js';
+export { InputInstance, DEFAULT_INPUT_BUFFER_LIMIT, type InputOptions, type InputChunk, type InputEvent, type InputStats } from './plugin/input.js';
+export { CustomInstance, type CustomOptions } from './plugin/custom.js';
 export { inspectPlugin, formatInspectReport, type InspectReport } from './plugin/inspect.js';
 export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plugin/properties.js';
 export type { GoBuildInfo, GoModule } from './plugin/go-buildinfo.js';
 export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
+export { decodeChunk, MsgpackExtension, type DecodedEvent, type DecodeResult, type DecodeFailure } from './events/decoder.js';
 export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
 export { FlbhostError, PluginError, ChunkError, ConfigError, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';

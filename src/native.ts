@@ -37,11 +37,73 @@ export interface NativeOutputOptions {
   workers: number;
 }
 
+export interface NativeInputOptions {
+  name?: string;
+  properties: Array<[string, string]>;
+  logLevel: number;
+  /** Time between callback starts, in ns; 0 = call again as soon as it returned. */
+  intervalNs: number;
+  /** Bytes handed to JS and not yet released at which the plugin is paused; 0 = unbounded. */
+  bufferLimit: number;
+}
+
+export interface NativeCustomOptions {
+  name?: string;
+  properties: Array<[string, string]>;
+  logLevel: number;
+}
+
 /** A loaded .so. Many handles may share one process-wide library. */
 export interface NativeLibrary {
   info(): NativeLibraryInfo;
   /** Creates an instance; nothing runs until start(). */
   createOutput(options: NativeOutputOptions): NativeOutput;
+  createInput(options: NativeInputOptions): NativeInput;
+  createCustom(options: NativeCustomOptions): NativeCustom;
+}
+
+export interface NativeInputStats {
+  collects: number;
+  /** Callback calls that returned -1. */
+  collectErrors: number;
+  chunks: number;
+  bytes: number;
+  /** FLBPluginInputPause calls. */
+  pauses: number;
+  /** Chunks lost to out-of-memory or a vanished JS environment. */
+  droppedChunks: number;
+  /** Handed to JS, not yet released. */
+  outstandingBytes: number;
+  /** The plugin is paused now (by the application or by backpressure). */
+  paused: boolean;
+}
+
+/**
+ * One input instance and its thread. Chunks arrive through the environment's
+ * input handler (see NativeAddon.setInputHandler) as Buffers that own the one
+ * copy made of the plugin's data; JS must release() their bytes once consumed.
+ */
+export interface NativeInput {
+  readonly id: number;
+  readonly name: string;
+  /** FLBPluginInit (+ InputPreRun), then the poll loop. Resolves with Init's return value. */
+  start(): Promise<number>;
+  release(bytes: number): void;
+  setPaused(paused: boolean): void;
+  stats(): NativeInputStats;
+  /** Pause, InputPreExit(0), Exit on the input thread, then Unregister after the last instance. */
+  close(): Promise<void>;
+  setLogLevel(level: number): void;
+  /** While true, the instance keeps the process alive (like a listening socket). */
+  setKeepAlive(keep: boolean): void;
+}
+
+/** One custom instance: FLBPluginInit at start, FLBPluginExit at close. */
+export interface NativeCustom {
+  readonly id: number;
+  readonly name: string;
+  start(): Promise<number>;
+  close(): Promise<void>;
 }
 
 /**
@@ -82,6 +144,8 @@ export interface NativeAddon {
    */
   loadLibrary(path: string): Promise<NativeLibrary>;
   setLogHandler(handler: NativeLogHandler): void;
+  /** Receives every input chunk of this environment, with its instance's id. */
+  setInputHandler(handler: (instanceId: number, chunk: Buffer) => void): void;
 }
 
 /** Error shape the addon rejects with. */

@@ -11,6 +11,8 @@ import { nativeAddon, PLUGIN_TYPE, type NativeError, type NativeLibrary } from '
 import { elfArchName, hostElfMachine, readElfInfo } from './elf.js';
 import { GO_BUILDINFO_SECTION, parseGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
 import { routePluginLogs } from './plugin-logs.js';
+import { createCustomInstance, type CustomInstance, type CustomOptions } from './custom.js';
+import { createInputInstance, type InputInstance, type InputOptions } from './input.js';
 import { createOutputInstance, type OutputInstance, type OutputOptions } from './output.js';
 import type { PluginKind } from './properties.js';
 
@@ -86,16 +88,29 @@ export class PluginLibrary {
 
   /** Creates and initialises an output instance (FLBPluginInit, then PreRun). */
   createOutput(options: OutputOptions = {}): Promise<OutputInstance> {
-    if (this.kind !== 'output') {
-      return Promise.reject(
-        new PluginError(`${this.path}: '${this.name}' is an ${this.kind} plugin, not an output`, {
-          phase: 'init',
-          path: this.path,
-          plugin: this.name,
-        }),
-      );
-    }
-    return createOutputInstance(this, options);
+    return this.checkKind('output') ?? createOutputInstance(this, options);
+  }
+
+  /** Creates an input instance and starts its thread (Init, PreRun, then polling). */
+  createInput(options: InputOptions = {}): Promise<InputInstance> {
+    return this.checkKind('input') ?? createInputInstance(this, nativeAddon(), options);
+  }
+
+  /** Creates and initialises a custom instance (FLBPluginInit). */
+  createCustom(options: CustomOptions = {}): Promise<CustomInstance> {
+    return this.checkKind('custom') ?? createCustomInstance(this, options);
+  }
+
+  private checkKind(kind: PluginKind): Promise<never> | undefined {
+    if (this.kind === kind) return undefined;
+    const article = this.kind === 'input' ? 'an' : 'a';
+    return Promise.reject(
+      new PluginError(`${this.path}: '${this.name}' is ${article} ${this.kind} plugin, not ${kind === 'input' ? 'an' : 'a'} ${kind}`, {
+        phase: 'init',
+        path: this.path,
+        plugin: this.name,
+      }),
+    );
   }
 }
 

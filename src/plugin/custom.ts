@@ -1,0 +1,64 @@
+/**
+ * A custom plugin instance: FLBPluginInit (reading its properties through
+ * custom_get_property) at creation, FLBPluginExit at close. Custom plugins
+ * never receive data.
+ */
+import { PluginError } from '../errors.js';
+import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { NativeCustom } from '../native.js';
+import type { PluginLibrary } from './library.js';
+import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
+import { prepareProperties, type PropertiesInput } from './properties.js';
+
+export interface CustomOptions {
+  name?: string;
+  properties?: PropertiesInput;
+  logLevel?: LogLevelName;
+}
+
+export class CustomInstance {
+  readonly plugin: PluginLibrary;
+  readonly name: string;
+  readonly id: number;
+  readonly logger: HostLogger;
+  private readonly native: NativeCustom;
+  private closing?: Promise<void>;
+
+  /** @internal use PluginLibrary.createCustom() */
+  constructor(plugin: PluginLibrary, native: NativeCustom, logger: HostLogger) {
+    this.plugin = plugin;
+    this.native = native;
+    this.name = native.name;
+    this.id = native.id;
+    this.logger = logger;
+  }
+
+  /** FLBPluginExit, on a plugin thread. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.native.close();
+    return this.closing;
+  }
+}
+
+/** @internal */
+export async function createCustomInstance(plugin: PluginLibrary, options: CustomOptions): Promise<CustomInstance> {
+  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
+  const { visible } = prepareProperties('custom', options.properties, {
+    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
+  });
+  const native = plugin.native.createCustom({ name: options.name, properties: visible, logLevel: FLB_LOG_LEVELS[logLevel] });
+  const logger = plugin.logger.child({ instance: native.name });
+  registerPluginLogger(plugin.name, plugin.logger);
+  registerInstanceLogger(native.id, logger);
+  const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name, instance: native.name };
+  let code: number;
+  try {
+    code = await native.start();
+  } catch (error) {
+    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, details);
+  }
+  if (code <= 0) {
+    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, { ...details, returnCode: code });
+  }
+  return new CustomInstance(plugin, native, logger);
+}

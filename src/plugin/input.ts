@@ -1,0 +1,234 @@
+/**
+ * An input plugin instance. Its native thread runs Init, PreRun and the poll
+ * loop; chunks come to JS as raw bytes ('chunk' events, chunks()) or as
+ * decoded events ('event' events, events(), for await … of input).
+ */
+import { EventEmitter } from 'node:events';
+import { PluginError } from '../errors.js';
+import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
+import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { NativeAddon, NativeInput, NativeInputStats } from '../native.js';
+import { InputDelivery, type ChunkQueue } from './input-delivery.js';
+import type { PluginLibrary } from './library.js';
+import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
+import { prepareProperties, type PropertiesInput } from './properties.js';
+
+export interface InputOptions {
+  /** Instance name (Alias); defaults to "<plugin>.<N>". */
+  name?: string;
+  /** Tag of every event; defaults to the instance name, as in Fluent Bit. */
+  tag?: string;
+  /** Plugin configuration: what FLBPluginConfigKey reads. */
+  properties?: PropertiesInput;
+  logLevel?: LogLevelName;
+  /** Milliseconds between callback starts (default 1000, Fluent Bit's fixed value); 0 = continuously. */
+  interval?: number;
+  /**
+   * Bytes handed to JS and not yet consumed at which the plugin is paused
+   * (FLBPluginInputPause) until consumers catch up (default 16 MiB; 0 = unbounded).
+   */
+  bufferLimit?: number;
+}
+
+/** A chunk as the plugin produced it, copied once out of plugin memory. */
+export interface InputChunk {
+  tag: string;
+  data: Buffer;
+}
+
+export type InputEvent = DecodedEvent;
+
+export interface InputStats extends NativeInputStats {
+  /** Chunks that held malformed data (their valid leading events were kept). */
+  malformedChunks: number;
+}
+
+export const DEFAULT_INPUT_BUFFER_LIMIT = 16 * 1024 * 1024;
+
+export class InputInstance extends EventEmitter {
+  readonly plugin: PluginLibrary;
+  readonly name: string;
+  readonly id: number;
+  readonly tag: string;
+  readonly logger: HostLogger;
+  private readonly native: NativeInput;
+  private readonly delivery: InputDelivery;
+  private malformedChunks = 0;
+  private closing?: Promise<void>;
+
+  /** @internal use PluginLibrary.createInput() */
+  constructor(plugin: PluginLibrary, native: NativeInput, tag: string, logger: HostLogger) {
+    super();
+    this.plugin = plugin;
+    this.native = native;
+    this.name = native.name;
+    this.id = native.id;
+    this.tag = tag;
+    this.logger = logger;
+    this.delivery = new InputDelivery(
+      () => this.listenerCount('chunk') + this.listenerCount('event') > 0,
+      (data) => this.emitToListeners(data),
+      (bytes) => this.native.release(bytes),
+    );
+    this.on('newListener', (event: string) => {
+      if (event === 'chunk' || event === 'event') queueMicrotask(() => this.delivery.consumerAttached());
+    });
+  }
+
+  /** @internal a chunk from the native thread */
+  accept(data: Buffer): void {
+    this.delivery.accept(data);
+  }
+
+  /** Raw chunks, one copy out of plugin memory, for consumers that forward without decoding. */
+  async *chunks(): AsyncGenerator<InputChunk> {
+    const queue = this.delivery.openIterator();
+    try {
+      for (let held = await queue.next(); held; held = await queue.next()) {
+        this.delivery.taken(held);
+        yield { tag: this.tag, data: held.data };
+      }
+    } finally {
+      this.delivery.closeIterator(queue);
+    }
+  }
+
+  /** Decoded events, in order; malformed data is counted and logged, never thrown. */
+  async *events(): AsyncGenerator<InputEvent> {
+    const queue: ChunkQueue = this.delivery.openIterator();
+    try {
+      for (let held = await queue.next(); held; held = await queue.next()) {
+        this.delivery.taken(held);
+        yield* this.decode(held.data);
+      }
+    } finally {
+      this.delivery.closeIterator(queue);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<InputEvent> {
+    return this.events();
+  }
+
+  /** Stops polling (FLBPluginInputPause on the instance's thread) until resume(). */
+  pause(): void {
+    this.native.setPaused(true);
+  }
+
+  resume(): void {
+    this.native.setPaused(false);
+  }
+
+  /** Lets the process exit while this input runs (by default a running input keeps it alive, like a server). */
+  unref(): this {
+    this.native.setKeepAlive(false);
+    return this;
+  }
+
+  ref(): this {
+    if (!this.closing) this.native.setKeepAlive(true);
+    return this;
+  }
+
+  stats(): InputStats {
+    return { ...this.native.stats(), malformedChunks: this.malformedChunks };
+  }
+
+  /**
+   * FLBPluginInputPause, FLBPluginInputPreExit(0), FLBPluginExit on the
+   * instance's thread (then Unregister after the library's last instance).
+   * Chunks collected before that are still delivered; iterators end after them.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.native.close().then(() => {
+      // Chunks posted before Exit are queued ahead of the close completion.
+      this.native.setKeepAlive(false);
+      this.delivery.end();
+      forgetInput(this.id);
+      this.emit('close');
+    });
+    return this.closing;
+  }
+
+  private decode(data: Buffer): DecodedEvent[] {
+    const { events, failure } = decodeChunk(data, this.tag);
+    if (failure) {
+      this.malformedChunks++;
+      this.logger.warn(
+        { event: failure.event, offset: failure.offset, kept: events.length },
+        `malformed data from the plugin: ${failure.message}; kept the ${events.length} event(s) before it, dropped the rest of the chunk`,
+      );
+    }
+    return events;
+  }
+
+  private emitToListeners(data: Buffer): void {
+    if (this.listenerCount('chunk') > 0) this.emit('chunk', { tag: this.tag, data } satisfies InputChunk);
+    if (this.listenerCount('event') > 0) for (const event of this.decode(data)) this.emit('event', event);
+  }
+}
+
+// Chunks arrive through one handler per JS environment, by instance id.
+const inputsById = new Map<number, InputInstance>();
+let handlerInstalledOn: NativeAddon | undefined;
+
+function forgetInput(id: number): void {
+  inputsById.delete(id);
+}
+
+function installInputHandler(addon: NativeAddon): void {
+  if (handlerInstalledOn === addon) return;
+  handlerInstalledOn = addon;
+  addon.setInputHandler((id, chunk) => inputsById.get(id)?.accept(chunk));
+}
+
+/** @internal */
+export async function createInputInstance(plugin: PluginLibrary, addon: NativeAddon, options: InputOptions): Promise<InputInstance> {
+  const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name };
+  const interval = options.interval ?? 1000;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
+    throw new PluginError(`${plugin.name}: interval must be a non-negative number of milliseconds; got ${String(interval)}`, details);
+  }
+  const bufferLimit = options.bufferLimit ?? DEFAULT_INPUT_BUFFER_LIMIT;
+  if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 0) {
+    throw new PluginError(`${plugin.name}: bufferLimit must be a non-negative integer number of bytes; got ${String(bufferLimit)}`, details);
+  }
+  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
+  const { visible } = prepareProperties('input', options.properties, {
+    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
+  });
+
+  installInputHandler(addon);
+  const native = plugin.native.createInput({
+    name: options.name,
+    properties: visible,
+    logLevel: FLB_LOG_LEVELS[logLevel],
+    intervalNs: Math.round(interval * 1e6),
+    bufferLimit,
+  });
+  const logger = plugin.logger.child({ instance: native.name });
+  registerPluginLogger(plugin.name, plugin.logger);
+  registerInstanceLogger(native.id, logger);
+  const input = new InputInstance(plugin, native, options.tag ?? native.name, logger);
+  // Registered before start: the first chunk may arrive right after Init.
+  inputsById.set(native.id, input);
+
+  let code: number;
+  try {
+    code = await native.start();
+  } catch (error) {
+    forgetInput(native.id);
+    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, { ...details, instance: native.name });
+  }
+  if (code <= 0) {
+    forgetInput(native.id);
+    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, {
+      ...details,
+      instance: native.name,
+      returnCode: code,
+    });
+  }
+  native.setKeepAlive(true);
+  logger.debug({ interval, bufferLimit, tag: input.tag }, 'input instance started');
+  return input;
+}
