@@ -544,6 +544,7 @@ Napi::Value NativeInput::Stats(const Napi::CallbackInfo& info) {
   out.Set("pauses", static_cast<double>(s.pauses.load()));
   out.Set("droppedChunks", static_cast<double>(s.dropped_chunks.load()));
   out.Set("outstandingBytes", static_cast<double>(instance_->outstanding_bytes()));
+  out.Set("peakOutstandingBytes", static_cast<double>(s.peak_outstanding.load()));
   out.Set("paused", instance_->paused());
   return out;
 }

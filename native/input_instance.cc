@@ -209,6 +209,7 @@ void InputInstance::Collect() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     outstanding_ += length;
+    if (outstanding_ > stats_.peak_outstanding) stats_.peak_outstanding = outstanding_;
   }
   if (channel_->PostInputChunk(host_->id, copy, length)) {
     stats_.chunks++;

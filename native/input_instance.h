@@ -28,6 +28,7 @@ struct InputStats {
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> pauses{0};          // FLBPluginInputPause calls
   std::atomic<uint64_t> dropped_chunks{0};  // lost: out of memory, or no JS env left
+  std::atomic<uint64_t> peak_outstanding{0};  // highest outstanding byte count seen
 };
 
 // An input instance runs everything on one thread of its own, as Fluent Bit

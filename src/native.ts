@@ -74,6 +74,8 @@ export interface NativeInputStats {
   droppedChunks: number;
   /** Handed to JS, not yet released. */
   outstandingBytes: number;
+  /** The most that was ever outstanding: the bound actually reached. */
+  peakOutstandingBytes: number;
   /** The plugin is paused now (by the application or by backpressure). */
   paused: boolean;
 }

@@ -39,6 +39,17 @@ FLB_EXPORT void FLBPluginOutputPreExit(int shutdown_by_hot_reloading);
 FLB_EXPORT int FLBPluginExit(void);
 FLB_EXPORT int FLBPluginExitCtx(void *remote_context);
 
+/* The input entry points (inputs share Register/Unregister/Init/Exit above;
+ * they have no ExitCtx). */
+FLB_EXPORT int FLBPluginInputPreRun(int enable_hot_reload);
+FLB_EXPORT int FLBPluginInputCallback(void **data, size_t *len);
+FLB_EXPORT int FLBPluginInputCallbackCtx(void *remote_context, void **data, size_t *len);
+FLB_EXPORT int FLBPluginInputCleanupCallback(void *data);
+FLB_EXPORT int FLBPluginInputCleanupCallbackCtx(void *remote_context, void *data);
+FLB_EXPORT void FLBPluginInputPause(void);
+FLB_EXPORT void FLBPluginInputResume(void);
+FLB_EXPORT void FLBPluginInputPreExit(int shutdown_by_hot_reloading);
+
 /* ---------------------------------------------------------------- def ---- */
 
 /* Fills the def the host zeroed. name and description are malloc'd because
@@ -76,13 +87,22 @@ static inline void pu_def_release(struct flb_plugin_proxy_def *def)
 
 /* --------------------------------------------------------------- host ---- */
 
+/* Which of the api's per-kind functions (get_property, log_check) apply. */
+enum pu_kind {
+    PU_OUTPUT = 0,
+    PU_INPUT,
+    PU_CUSTOM
+};
+
 /* The api table and instance handle of one output instance. The host shares
  * one flbgo_output_plugin per .so and re-points it before each instance's
  * FLBPluginInit, so a plugin must copy these during Init if it wants to log
- * later from Flush/Exit on behalf of the right instance. */
+ * later from Flush/Exit on behalf of the right instance. Inputs and customs
+ * work the same way (pu_input_host_of, pu_custom_host_of). */
 struct pu_host {
     const struct flb_api *api;
     void *ins;
+    enum pu_kind kind;
 };
 
 static inline struct pu_host pu_host_of(void *plugin)
@@ -91,6 +111,29 @@ static inline struct pu_host pu_host_of(void *plugin)
     struct pu_host h;
     h.api = p ? p->api : NULL;
     h.ins = p ? p->o_ins : NULL;
+    h.kind = PU_OUTPUT;
+    return h;
+}
+
+/* For FLBPluginInit of an input (struct flbgo_input_plugin). */
+static inline struct pu_host pu_input_host_of(void *plugin)
+{
+    const struct flbgo_input_plugin *p = plugin;
+    struct pu_host h;
+    h.api = p ? p->api : NULL;
+    h.ins = p ? p->i_ins : NULL;
+    h.kind = PU_INPUT;
+    return h;
+}
+
+/* For FLBPluginInit of a custom plugin (struct flbgo_custom_plugin). */
+static inline struct pu_host pu_custom_host_of(void *plugin)
+{
+    const struct flbgo_custom_plugin *p = plugin;
+    struct pu_host h;
+    h.api = p ? p->api : NULL;
+    h.ins = p ? p->c_ins : NULL;
+    h.kind = PU_CUSTOM;
     return h;
 }
 
@@ -104,20 +147,43 @@ static inline void pu_set_context(void *plugin, void *state)
     }
 }
 
+/* The input version: the 24-byte input context keeps remote_context at
+ * offset 8, after the collector fd. FLBPluginInputCallbackCtx and
+ * FLBPluginInputCleanupCallbackCtx get it back. */
+static inline void pu_input_set_context(void *plugin, void *state)
+{
+    struct flbgo_input_plugin *p = plugin;
+    if (p && p->context) {
+        p->context->remote_context = state;
+    }
+}
+
 /* The value of an instance property, or NULL when unset. The string belongs
  * to the host: copy it if it must outlive Init. */
 static inline const char *pu_prop(const struct pu_host *h, const char *key)
 {
-    if (!h->api || !h->api->output_get_property) {
+    const char *(*get)(const char *, void *);
+
+    if (!h->api) {
         return NULL;
     }
-    return h->api->output_get_property(key, h->ins);
+    get = h->kind == PU_INPUT    ? h->api->input_get_property
+          : h->kind == PU_CUSTOM ? h->api->custom_get_property
+                                 : h->api->output_get_property;
+    return get ? get(key, h->ins) : NULL;
 }
 
 static inline int pu_log_enabled(const struct pu_host *h, int level)
 {
-    return h->api && h->api->log_print && h->api->output_log_check &&
-           h->api->output_log_check(h->ins, level);
+    int (*check)(void *, int);
+
+    if (!h->api || !h->api->log_print) {
+        return 0;
+    }
+    check = h->kind == PU_INPUT    ? h->api->input_log_check
+            : h->kind == PU_CUSTOM ? h->api->custom_log_check
+                                   : h->api->output_log_check;
+    return check && check(h->ins, level);
 }
 
 /* Same call shape as the Go libraries: log_check, then log_print with a
@@ -227,6 +293,45 @@ static inline int pu_append_text(const char *path, const char *text)
     close(fd);
     errno = saved;
     return ret;
+}
+
+/* Appends one formatted line (the newline is added) to $FLBHOST_TRACE_FILE,
+ * read at each call; does nothing when it is unset or empty. Test fixtures
+ * use it to record the order of the host's calls. */
+__attribute__((format(printf, 1, 2)))
+static inline void pu_trace(const char *fmt, ...)
+{
+    const char *path = getenv("FLBHOST_TRACE_FILE");
+    char small[256];
+    char *line = small;
+    va_list ap;
+    int n;
+
+    if (!path || !*path) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n >= sizeof(small) - 1) {
+        /* long line: format again into a buffer of the exact size */
+        line = malloc((size_t)n + 2);
+        if (!line) {
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    line[n] = '\n';
+    line[n + 1] = '\0';
+    pu_append_text(path, line);
+    if (line != small) {
+        free(line);
+    }
 }
 
 /* ---------------------------------------------------------------- chunk ---- */

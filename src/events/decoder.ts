@@ -272,6 +272,8 @@ function eventTime(reader: Reader): EventTime {
 
 function describe(value: unknown): string {
   if (value instanceof MsgpackExtension) return `ext type ${value.type}`;
+  if (value instanceof Date) return 'a MessagePack timestamp (ext type -1)';
+  if (value instanceof EventTime) return 'an EventTime';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'nil';
   return typeof value === 'number' ? `the number ${value}` : typeof value;

@@ -103,9 +103,9 @@ export class PluginLibrary {
 
   private checkKind(kind: PluginKind): Promise<never> | undefined {
     if (this.kind === kind) return undefined;
-    const article = this.kind === 'input' ? 'an' : 'a';
+    const withArticle = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
     return Promise.reject(
-      new PluginError(`${this.path}: '${this.name}' is ${article} ${this.kind} plugin, not ${kind === 'input' ? 'an' : 'a'} ${kind}`, {
+      new PluginError(`${this.path}: '${this.name}' is ${withArticle(this.kind)} plugin, not ${withArticle(kind)}`, {
         phase: 'init',
         path: this.path,
         plugin: this.name,
