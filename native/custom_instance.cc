@@ -27,12 +27,13 @@ bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
     {
       std::lock_guard<std::mutex> lifecycle(self->library_->lifecycle_mutex());
       if (self->library_->AcquireInstanceLocked(&failure)) {
-        self->plugin_struct_.name = const_cast<char*>(self->library_->name().c_str());
-        self->plugin_struct_.api = HostApi();
-        self->plugin_struct_.c_ins = self->host_;
-        self->plugin_struct_.context = &self->context_;
+        flbgo_custom_plugin& plugin = self->host_->custom_plugin;  // never freed
+        plugin.name = const_cast<char*>(self->library_->name().c_str());
+        plugin.api = HostApi();
+        plugin.c_ins = self->host_;
+        plugin.context = &self->host_->context;
         CurrentInstanceScope scope(self->host_);
-        result = self->library_->symbols().init(&self->plugin_struct_);
+        result = self->library_->symbols().init(&plugin);
         if (result <= 0) self->library_->ReleaseInstanceLocked();
       }
     }

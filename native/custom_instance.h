@@ -43,9 +43,6 @@ class CustomInstance : public std::enable_shared_from_this<CustomInstance> {
   const std::shared_ptr<EnvChannel> channel_;
   HostInstance* const host_;
 
-  flb_plugin_proxy_context context_{};
-  flbgo_custom_plugin plugin_struct_{};
-
   std::mutex mutex_;
   State state_ = State::kCreated;
 };

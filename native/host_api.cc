@@ -13,9 +13,11 @@ namespace flbhost {
 namespace {
 
 thread_local HostInstance* tls_current_instance = nullptr;
-// calyptia-style plugins call log_check(ins, level) and then log_print from
-// the same C function: remembering the instance of the last check on this
-// thread lets a log line from a goroutine's thread still name its instance.
+// Plugins (calyptia's logger, fluent-bit-go users) call log_check(ins, level)
+// and then log_print from the same C function. The instance of that check is
+// the one the plugin meant, even from a goroutine's thread, or when it logs
+// for another instance than the one being called: it names the next line,
+// and is then forgotten so that it never goes stale.
 thread_local HostInstance* tls_last_checked_instance = nullptr;
 
 HostInstance* AsInstance(void* ins) {
@@ -72,35 +74,49 @@ std::string FormatMessage(const char* fmt, va_list args) {
   return message;
 }
 
+void QueueLogLine(Library* library, HostInstance* instance, int level, const char* file,
+                  int line, std::string message);
+
 // Variadic because Fluent Bit's is: cgo cannot call variadic functions, so Go
 // plugins go through a C shim that calls this as (level, NULL, 0, "%s", msg).
 // Callable from any thread; it never touches V8, it only queues a line.
+// noexcept with a catch-all: a C++ exception must never unwind into C or Go
+// frames (that ends the process).
 __attribute__((noinline)) void LogPrint(int level, const char* file, int line,
-                                        const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  std::string message = FormatMessage(fmt, args);
-  va_end(args);
-
+                                        const char* fmt, ...) noexcept {
   HostInstance* instance =
-      tls_current_instance ? tls_current_instance : tls_last_checked_instance;
+      tls_last_checked_instance ? tls_last_checked_instance : tls_current_instance;
+  tls_last_checked_instance = nullptr;
   Library* library = instance ? instance->library.get()
                               : Library::FromCodeAddress(__builtin_return_address(0));
+  try {
+    va_list args;
+    va_start(args, fmt);
+    std::string message = FormatMessage(fmt, args);
+    va_end(args);
+    QueueLogLine(library, instance, level, file, line, std::move(message));
+  } catch (...) {
+    fprintf(stderr, "[flbhost] [%s] a log line was lost (out of memory)\n",
+            library ? library->name().c_str() : "plugin");
+  }
+}
 
+void QueueLogLine(Library* library, HostInstance* instance, int level, const char* file,
+                  int line, std::string message) {
   LogRecord record;
   record.level = level;
   record.plugin = library ? library->name() : "";
   record.instance_id = instance ? instance->id : 0;
   record.file = file ? file : "";
   record.line = line;
-  record.message = message;
+  record.message = std::move(message);
 
   std::shared_ptr<EnvChannel> channel =
       instance ? instance->channel.lock() : (library ? library->log_channel() : nullptr);
   if (channel && channel->PostLog(std::move(record))) return;
   // No live JS environment to log to (shutting down, or never attached).
   fprintf(stderr, "[flbhost] [%s] [%s] %s\n", LevelName(level),
-          library ? library->name().c_str() : "plugin", message.c_str());
+          library ? library->name().c_str() : "plugin", record.message.c_str());
 }
 
 flb_api g_api = {
@@ -133,6 +149,7 @@ const char* LookupProperty(const HostInstance* instance, const char* key) {
 CurrentInstanceScope::CurrentInstanceScope(HostInstance* instance)
     : previous_(tls_current_instance) {
   tls_current_instance = instance;
+  tls_last_checked_instance = nullptr;
 }
 
 CurrentInstanceScope::~CurrentInstanceScope() { tls_current_instance = previous_; }

@@ -37,6 +37,16 @@ struct HostInstance {
   std::atomic<int> log_level{FLB_LOG_INFO};
   void* cmt = nullptr;                    // metrics context (not yet provided)
   std::weak_ptr<EnvChannel> channel;      // where its log lines go
+
+  // What FLBPluginInit receives ({name, api, ins, context}) and the context
+  // it points at, one set per kind. Here, never freed, because a plugin may
+  // keep the struct pointer from Init and use it from its own threads for
+  // the rest of the process (calyptia logs through it).
+  flbgo_output_plugin output_plugin{};
+  flbgo_input_plugin input_plugin{};
+  flbgo_custom_plugin custom_plugin{};
+  flb_plugin_proxy_context context{};              // outputs, customs: 16 bytes
+  flb_plugin_input_proxy_context input_context{};  // inputs: 24 bytes
 };
 
 // The one table shared by every plugin: all 9 slots filled.

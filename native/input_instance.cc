@@ -54,18 +54,19 @@ bool InputInstance::Init(std::string* failure, int* result) {
   const PluginSymbols& symbols = library_->symbols();
   std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
   if (!library_->AcquireInstanceLocked(failure)) return false;
-  plugin_struct_.name = const_cast<char*>(library_->name().c_str());
-  plugin_struct_.api = HostApi();
-  plugin_struct_.i_ins = host_;
-  plugin_struct_.context = &context_;
+  flbgo_input_plugin& plugin = host_->input_plugin;  // never freed: see HostInstance
+  plugin.name = const_cast<char*>(library_->name().c_str());
+  plugin.api = HostApi();
+  plugin.i_ins = host_;
+  plugin.context = &host_->input_context;
   CurrentInstanceScope scope(host_);
-  *result = symbols.init(&plugin_struct_);
+  *result = symbols.init(&plugin);
   if (*result <= 0) {
     library_->ReleaseInstanceLocked();
     return false;
   }
   // Inputs keep remote_context at offset 8 (Fluent Bit >= 4.1 layout).
-  remote_context_ = context_.remote_context;
+  remote_context_ = host_->input_context.remote_context;
   if (symbols.input_pre_run != nullptr) symbols.input_pre_run(0);
   return true;
 }

@@ -86,9 +86,7 @@ class InputInstance : public std::enable_shared_from_this<InputInstance> {
   const std::chrono::nanoseconds interval_;
   const uint64_t limit_bytes_;  // 0 = unbounded
 
-  flb_plugin_input_proxy_context context_{};
-  flbgo_input_plugin plugin_struct_{};
-  void* remote_context_ = nullptr;
+  void* remote_context_ = nullptr;  // from host_->input_context after Init
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,6 +1,5 @@
 #include "output_instance.h"
 
-#include <chrono>
 #include <cstdio>
 
 #include "env_channel.h"
@@ -59,14 +58,15 @@ void OutputInstance::InitThenServe(napi_deferred deferred) {
     if (!library_->AcquireInstanceLocked(&failure)) {
       // Could not register the plugin again after an earlier Unregister.
     } else {
-      plugin_struct_.name = const_cast<char*>(library_->name().c_str());
-      plugin_struct_.api = HostApi();
-      plugin_struct_.o_ins = host_;
-      plugin_struct_.context = &context_;
+      flbgo_output_plugin& plugin = host_->output_plugin;
+      plugin.name = const_cast<char*>(library_->name().c_str());
+      plugin.api = HostApi();
+      plugin.o_ins = host_;
+      plugin.context = &host_->context;
       CurrentInstanceScope scope(host_);
-      result = symbols.init(&plugin_struct_);
+      result = symbols.init(&plugin);
       if (result > 0) {
-        remote_context_ = context_.remote_context;
+        remote_context_ = host_->context.remote_context;
         if (symbols.output_pre_run != nullptr) symbols.output_pre_run(0);
       } else {
         library_->ReleaseInstanceLocked();
@@ -126,7 +126,8 @@ void OutputInstance::Serve() {
       int code = CallFlush(task);
       // Settled before the count drops, so a close can never overtake the
       // completion of a flush that was queued before it.
-      channel_->PostFlushDone(task.deferred, task.pinned, code);
+      channel_->PostFlushDone(task.deferred, code);
+      task.data.reset();
       lock.lock();
       if (--running_flushes_ == 0) flushes_idle_.notify_all();
       continue;
@@ -158,9 +159,9 @@ int OutputInstance::CallFlush(FlushTask& task) {
   // The tag is a NUL-terminated copy owned by the task: Go's FlushCtx takes
   // a plain char*.
   if (symbols.flush_ctx != nullptr) {
-    return symbols.flush_ctx(remote_context_, task.data, task.length, &task.tag[0]);
+    return symbols.flush_ctx(remote_context_, task.data.get(), task.length, &task.tag[0]);
   }
-  return symbols.flush(task.data, task.length, task.tag.c_str());
+  return symbols.flush(task.data.get(), task.length, task.tag.c_str());
 }
 
 void OutputInstance::CallExit() {
@@ -178,9 +179,8 @@ void OutputInstance::CallExit() {
   library_->ReleaseInstanceLocked();
 }
 
-bool OutputInstance::Flush(napi_deferred deferred, napi_ref pinned,
-                           const void* data, size_t length, std::string tag,
-                           std::string* error) {
+bool OutputInstance::Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> data,
+                           size_t length, std::string tag, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kRunning || close_requested_) {
@@ -188,7 +188,7 @@ bool OutputInstance::Flush(napi_deferred deferred, napi_ref pinned,
                (close_requested_ && state_ == State::kRunning ? "closing" : StateName(state_));
       return false;
     }
-    queue_.push_back(FlushTask{deferred, pinned, data, length, std::move(tag)});
+    queue_.push_back(FlushTask{deferred, std::move(data), length, std::move(tag)});
   }
   work_ready_.notify_one();
   return true;
@@ -222,23 +222,13 @@ void OutputInstance::CloseUnobserved() {
 }
 
 void OutputInstance::Abandon() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   queue_.clear();
   if (!close_requested_ &&
       (state_ == State::kRunning || state_ == State::kStarting)) {
     RequestCloseLocked(nullptr);
   } else if (close_requested_) {
     close_deferred_ = nullptr;  // its promise dies with the environment
-  }
-  auto started = std::chrono::steady_clock::now();
-  while (!flushes_idle_.wait_for(lock, std::chrono::seconds(5),
-                                 [this] { return running_flushes_ == 0; })) {
-    auto waited = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::steady_clock::now() - started);
-    fprintf(stderr,
-            "[flbhost] %s: environment teardown has waited %llds for %d flush(es) still "
-            "inside the plugin; their buffers cannot be freed before they return\n",
-            host_->name.c_str(), static_cast<long long>(waited.count()), running_flushes_);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -40,18 +41,15 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
   // Settles `deferred` with FLBPluginInit's return value. A value <= 0 marks
   // the instance failed: Init is never called again and nothing else runs.
   bool Start(napi_deferred deferred, std::string* error);
-  // `data` must stay valid until the flush settles: the caller pins it with
-  // `pinned`, which the channel deletes on the JS thread afterwards.
-  bool Flush(napi_deferred deferred, napi_ref pinned, const void* data,
+  // `data` is the instance's own copy of the chunk (see NativeOutput::Flush).
+  bool Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> data,
              size_t length, std::string tag, std::string* error);
   bool Close(napi_deferred deferred, std::string* error);
   // The JS wrapper was garbage-collected: close in the background.
   void CloseUnobserved();
-  // The environment is going away. Queued flushes are dropped (their
-  // buffers and promises die with it) and the close goes ahead in the
-  // background. Flushes already inside the plugin are waited for, because
-  // the plugin is reading JS-owned memory that teardown is about to free;
-  // a warning names the instance every few seconds while it takes long.
+  // The environment is going away: queued flushes are dropped (their
+  // promises die with it) and the close goes ahead in the background.
+  // Nothing waits: flushes read native copies, never JS memory.
   void Abandon();
 
  private:
@@ -59,8 +57,7 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
 
   struct FlushTask {
     napi_deferred deferred;
-    napi_ref pinned;
-    const void* data;
+    std::unique_ptr<uint8_t[]> data;
     size_t length;
     std::string tag;
   };
@@ -77,16 +74,15 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
   HostInstance* const host_;
   const int workers_;
 
-  // What FLBPluginInit receives. Each instance gets its own struct (Fluent
-  // Bit shares one per .so and re-points it): invisible to plugins, and a
-  // plugin that keeps the pointer (calyptia) keeps logging as this instance.
-  flb_plugin_proxy_context context_{};
-  flbgo_output_plugin plugin_struct_{};
+  // FLBPluginInit receives host_->output_plugin: each instance its own
+  // struct (Fluent Bit shares one per .so and re-points it), invisible to
+  // plugins, and a plugin that keeps the pointer (calyptia) keeps logging as
+  // this instance.
   void* remote_context_ = nullptr;  // captured after Init, passed back verbatim
 
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable flushes_idle_;
+  std::condition_variable flushes_idle_;  // the closer waits for running flushes
   State state_ = State::kCreated;
   std::deque<FlushTask> queue_;
   int running_flushes_ = 0;
