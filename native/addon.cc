@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -186,7 +187,7 @@ class Addon : public Napi::Addon<Addon> {
     // code: both happen on a thread of their own, never on this one.
     bool started = StartPluginThread("flb-load", [channel, addon, path, deferred] {
       LoadFailure failure;
-      std::shared_ptr<Library> library = Library::Load(path, &failure);
+      std::shared_ptr<Library> library = Library::Load(path, channel, &failure);
       if (library) library->SetLogChannel(channel);
       channel->PostSettle(deferred, [addon, library, failure](Napi::Env env) -> Napi::Value {
         if (!library) {
@@ -421,8 +422,7 @@ Napi::Value NativeOutput::SetLogLevel(const Napi::CallbackInfo& info) {
 // settles), and `submit`. A refused submission settles the promise through
 // the channel too, so callers see one path whichever way it goes.
 template <typename Submit>
-Napi::Value QueuePluginWork(Napi::Env env, const char* phase, napi_ref pinned,
-                            Submit submit) {
+Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   Addon* addon = env.GetInstanceData<Addon>();
   napi_value promise;
   napi_deferred deferred = NewDeferred(env, &promise);
@@ -430,8 +430,7 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, napi_ref pinned,
   addon->channel()->BeginOp(env);
   if (!submit(deferred, &error)) {
     std::string phase_name = phase;
-    addon->channel()->PostSettle(deferred, [error, pinned, phase_name](Napi::Env env) -> Napi::Value {
-      if (pinned != nullptr) napi_delete_reference(env, pinned);
+    addon->channel()->PostSettle(deferred, [error, phase_name](Napi::Env env) -> Napi::Value {
       throw ErrorWithPhase(env, error, phase_name);
     });
   }
@@ -439,7 +438,7 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, napi_ref pinned,
 }
 
 Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
     return instance_->Start(deferred, error);
   });
 }
@@ -453,16 +452,21 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
   }
   Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
   std::string tag = info[0].As<Napi::String>().Utf8Value();
-  // Pinned until the flush settles; the reference is deleted on this thread.
-  napi_ref pinned = nullptr;
-  NAPI_THROW_IF_FAILED(env, napi_create_reference(env, data, 1, &pinned), env.Undefined());
-  return QueuePluginWork(env, "flush", pinned, [&](napi_deferred deferred, std::string* error) {
-    return instance_->Flush(deferred, pinned, data.Data(), data.ByteLength(), std::move(tag), error);
+  // The plugin gets a copy owned by the flush, not the JS memory: JS can
+  // detach or transfer an ArrayBuffer at any moment (postMessage,
+  // structuredClone) and environment teardown frees it, while the plugin
+  // may still be reading on its thread. The copy is made here, overlapping
+  // the plugin's work on earlier chunks (npm run bench measures its cost).
+  size_t length = data.ByteLength();
+  std::unique_ptr<uint8_t[]> copy(new uint8_t[length > 0 ? length : 1]);
+  if (length > 0) memcpy(copy.get(), data.Data(), length);
+  return QueuePluginWork(env, "flush", [&](napi_deferred deferred, std::string* error) {
+    return instance_->Flush(deferred, std::move(copy), length, std::move(tag), error);
   });
 }
 
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
   });
 }
@@ -512,7 +516,7 @@ Napi::Value NativeInput::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeInput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
     return instance_->Start(deferred, error);
   });
 }
@@ -550,7 +554,7 @@ Napi::Value NativeInput::Stats(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
   });
 }
@@ -622,13 +626,13 @@ Napi::Value NativeCustom::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
     return instance_->Start(deferred, error);
   });
 }
 
 Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", nullptr, [this](napi_deferred deferred, std::string* error) {
+  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
   });
 }

@@ -57,24 +57,30 @@ bool EnvChannel::Post(Completion completion) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) return false;
+    if (completion.kind == Completion::Kind::kLog) {
+      if (queued_logs_ >= kMaxQueuedLogs) {
+        dropped_logs_++;
+        return true;  // counted, and reported when JS catches up
+      }
+      queued_logs_++;
+    }
     queue_.push_back(std::move(completion));
     if (!wake_queued_) {
       wake_queued_ = true;
       need_wake = true;
     }
     // Calling into the thread-safe function under the lock keeps Close()
-    // from releasing it in between; NonBlockingCall never waits for JS.
-    if (need_wake) wake_.NonBlockingCall();
+    // from releasing it in between; NonBlockingCall never waits for JS. If
+    // it fails, the next post tries again rather than waiting forever.
+    if (need_wake && wake_.NonBlockingCall() != napi_ok) wake_queued_ = false;
   }
   return true;
 }
 
-bool EnvChannel::PostFlushDone(napi_deferred deferred, napi_ref pinned,
-                               int code) {
+bool EnvChannel::PostFlushDone(napi_deferred deferred, int code) {
   Completion c;
   c.kind = Completion::Kind::kFlush;
   c.deferred = deferred;
-  c.pinned = pinned;
   c.code = code;
   return Post(std::move(c));
 }
@@ -113,27 +119,33 @@ void EnvChannel::CallJs(Napi::Env env, Napi::Function, EnvChannel* self,
 
 void EnvChannel::Drain(Napi::Env env) {
   std::vector<Completion> batch;
+  uint64_t dropped_logs = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t count = queue_.size() < kMaxBatch ? queue_.size() : kMaxBatch;
     batch.reserve(count);
     for (size_t i = 0; i < count; i++) {
+      if (queue_.front().kind == Completion::Kind::kLog) queued_logs_--;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    if (queue_.empty()) {
-      wake_queued_ = false;
-    } else {
-      // More than one batch waiting: let timers and I/O run first.
-      wake_.NonBlockingCall();
-    }
+    dropped_logs = dropped_logs_;
+    dropped_logs_ = 0;
+    // More than one batch waiting: let timers and I/O run first.
+    wake_queued_ = !queue_.empty() && wake_.NonBlockingCall() == napi_ok;
+  }
+  if (dropped_logs > 0) {
+    LogRecord notice;
+    notice.level = 2;  // warn
+    notice.message = std::to_string(dropped_logs) +
+                     " plugin log line(s) dropped: plugins logged faster than JS could write them";
+    DeliverLog(env, notice);
   }
   for (Completion& c : batch) {
     Napi::HandleScope scope(env);
     switch (c.kind) {
       case Completion::Kind::kFlush:
         napi_resolve_deferred(env, c.deferred, Napi::Number::New(env, c.code));
-        if (c.pinned != nullptr) napi_delete_reference(env, c.pinned);
         EndOp(env);
         break;
       case Completion::Kind::kSettle: {

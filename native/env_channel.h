@@ -32,7 +32,7 @@ struct LogRecord {
 // - Post* may be called from any thread at any time, including after the
 //   environment is gone: Close() flips `closed_` under the lock, after which
 //   posts are refused, so nobody touches a released thread-safe function.
-// - Deferreds and references are created and settled only on the JS thread.
+// - Deferreds are created and settled only on the JS thread.
 // - The thread-safe function is unref'd while nothing is pending, so an idle
 //   plugin never keeps the process alive; BeginOp/EndOp (JS thread only) ref
 //   it while a JS promise waits for a plugin thread.
@@ -59,8 +59,8 @@ class EnvChannel {
   void Close();
 
   // --- any thread --------------------------------------------------------
-  // A flush finished: resolve `deferred` with `code`, drop the buffer pin.
-  bool PostFlushDone(napi_deferred deferred, napi_ref pinned, int code);
+  // A flush finished: resolve `deferred` with `code`.
+  bool PostFlushDone(napi_deferred deferred, int code);
   // Settle `deferred` with what `settle` returns on the JS thread (throwing a
   // Napi::Error there rejects it). For rare operations: load, init, close.
   bool PostSettle(napi_deferred deferred,
@@ -78,7 +78,6 @@ class EnvChannel {
   struct Completion {
     enum class Kind { kFlush, kSettle, kLog, kInput } kind = Kind::kLog;
     napi_deferred deferred = nullptr;
-    napi_ref pinned = nullptr;
     int code = 0;
     std::function<Napi::Value(Napi::Env)> settle;
     LogRecord log;
@@ -95,11 +94,16 @@ class EnvChannel {
   void DeliverInput(Napi::Env env, Completion& completion);
 
   static constexpr size_t kMaxBatch = 256;
+  // Log lines waiting for JS beyond this are dropped and counted, so a
+  // plugin that logs faster than JS can write cannot exhaust memory.
+  static constexpr size_t kMaxQueuedLogs = 10000;
 
   mutable std::mutex mutex_;
   std::deque<Completion> queue_;
   bool wake_queued_ = false;
   bool closed_ = false;
+  size_t queued_logs_ = 0;
+  uint64_t dropped_logs_ = 0;
   Napi::TypedThreadSafeFunction<EnvChannel, void, CallJs> wake_;
 
   // JS thread only.
