@@ -17,7 +17,8 @@ namespace {
 // registration failed stays loaded (it cannot be unloaded) and must not be
 // registered a second time, so its failure is remembered too.
 struct RegistryEntry {
-  std::shared_ptr<Library> library;
+  std::shared_ptr<Library> library;  // kept even when loading failed: see Bases()
+  bool ok = false;
   LoadFailure failure;
 };
 
@@ -64,6 +65,7 @@ const char* TypeName(int type) {
 }  // namespace
 
 std::shared_ptr<Library> Library::Load(const std::string& path,
+                                       const std::shared_ptr<EnvChannel>& log_channel,
                                        LoadFailure* failure) {
   char real[PATH_MAX];
   if (realpath(path.c_str(), real) == nullptr) {
@@ -72,12 +74,13 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
   }
 
   std::lock_guard<std::mutex> registry_lock(RegistryMutex());
-  auto found = Registry().find(real);
-  if (found != Registry().end()) {
-    if (found->second.library) return found->second.library;
-    *failure = found->second.failure;
+  auto answer = [failure](const RegistryEntry& entry) -> std::shared_ptr<Library> {
+    if (entry.ok) return entry.library;
+    *failure = entry.failure;
     return nullptr;
-  }
+  };
+  auto found = Registry().find(real);
+  if (found != Registry().end()) return answer(found->second);
 
   dlerror();
   void* handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
@@ -89,9 +92,21 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
     return nullptr;
   }
 
+  // The same file under another path (a hard link, a bind mount): dlopen
+  // knows it by device and inode and returned the handle it already has.
+  // It is the same library, already registered: never register it twice.
+  for (auto& [known_path, entry] : Registry()) {
+    if (entry.library && entry.library->handle_ == handle) {
+      RegistryEntry alias = entry;
+      Registry()[real] = alias;
+      return answer(alias);
+    }
+  }
+
   std::shared_ptr<Library> library(new Library());
   library->path_ = real;
   library->handle_ = handle;
+  library->SetLogChannel(log_channel);
 
   PluginSymbols& s = library->symbols_;
   std::vector<std::string>& x = library->exported_;
@@ -116,7 +131,7 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
 
   auto remember_failure = [&](const std::string& phase, const std::string& message) {
     *failure = {phase, message, ""};
-    Registry()[real] = RegistryEntry{nullptr, *failure};
+    Registry()[real] = RegistryEntry{library, false, *failure};
     return nullptr;
   };
 
@@ -125,15 +140,19 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
         "load", "FLBPluginRegister is not exported: this is not a Fluent Bit proxy plugin");
   }
 
+  // Known by load address before Register runs, so that log lines from
+  // Register onwards name the plugin.
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(s.register_plugin), &info) != 0) {
     library->load_base_ = info.dli_fbase;
+    std::lock_guard<std::mutex> lock(BasesMutex());
+    Bases().emplace_back(library->load_base_, library.get());
   }
 
   {
     std::lock_guard<std::mutex> lifecycle(library->lifecycle_mutex_);
     if (!library->RegisterLocked(0, failure)) {
-      Registry()[real] = RegistryEntry{nullptr, *failure};
+      Registry()[real] = RegistryEntry{library, false, *failure};
       return nullptr;
     }
   }
@@ -153,11 +172,7 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
         "this one exports neither");
   }
 
-  Registry()[real] = RegistryEntry{library, {}};
-  if (library->load_base_ != nullptr) {
-    std::lock_guard<std::mutex> lock(BasesMutex());
-    Bases().emplace_back(library->load_base_, library.get());
-  }
+  Registry()[real] = RegistryEntry{library, true, {}};
   return library;
 }
 
@@ -193,12 +208,18 @@ bool Library::RegisterLocked(int hot_reloading, LoadFailure* failure) {
     return false;
   }
   std::string name = def_.name;
-  if (!name_.empty() && (name != name_ || def_.type != type_)) {
-    *failure = {"register",
-                "registered again as " + std::string(TypeName(def_.type)) + " '" + name +
-                    "', first registered as " + TypeName(type_) + " '" + name_ + "'",
-                ""};
-    return false;
+  if (!name_.empty()) {
+    // Registered again after an Unregister: the identity must not change,
+    // and the fields other threads read without a lock are left alone.
+    if (name != name_ || def_.type != type_) {
+      *failure = {"register",
+                  "registered again as " + std::string(TypeName(def_.type)) + " '" + name +
+                      "', first registered as " + TypeName(type_) + " '" + name_ + "'",
+                  ""};
+      return false;
+    }
+    registered_ = true;
+    return true;
   }
   // Copied now: the plugin frees these in FLBPluginUnregister (fluent-bit-go)
   // or FLBPluginExit (calyptia).

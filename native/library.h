@@ -55,10 +55,13 @@ struct LoadFailure {
 // links c-shared objects with -z nodelete anyway).
 class Library {
  public:
-  // Opens `path` (already realpath'd by the caller or not), or returns the
-  // library already loaded from the same real path. Runs plugin code (Go
-  // runtime start-up, FLBPluginRegister): call it on a plugin thread only.
+  // Opens `path`, or returns the library already loaded from the same file
+  // (same real path, or the same handle from dlopen: hard links). Runs
+  // plugin code (Go runtime start-up, FLBPluginRegister): call it on a
+  // plugin thread only. Log lines the plugin writes while loading go to
+  // `log_channel`.
   static std::shared_ptr<Library> Load(const std::string& path,
+                                       const std::shared_ptr<EnvChannel>& log_channel,
                                        LoadFailure* failure);
 
   // The library whose code contains `address`, or nullptr. Lets log_print
@@ -66,6 +69,8 @@ class Library {
   static Library* FromCodeAddress(const void* address);
 
   const std::string& path() const { return path_; }
+  // Set by the first successful Register and never changed afterwards, so
+  // any thread may read them without a lock.
   const std::string& name() const { return name_; }
   const std::string& description() const { return description_; }
   int type() const { return type_; }

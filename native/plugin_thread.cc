@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <exception>
 
 #include <memory>
 
@@ -18,7 +21,14 @@ struct ThreadStart {
 void* ThreadMain(void* arg) {
   std::unique_ptr<ThreadStart> start(static_cast<ThreadStart*>(arg));
   pthread_setname_np(pthread_self(), start->name.substr(0, 15).c_str());
-  start->body();
+  try {
+    start->body();
+  } catch (const std::exception& e) {
+    // Nothing above a thread's entry can handle it; say what was lost.
+    fprintf(stderr, "[flbhost] thread %s stopped: %s\n", start->name.c_str(), e.what());
+  } catch (...) {
+    fprintf(stderr, "[flbhost] thread %s stopped by an unknown exception\n", start->name.c_str());
+  }
   return nullptr;
 }
 
