@@ -120,6 +120,16 @@ export class OutputInstance {
   }
 }
 
+function eventTypeNames(eventType: number): string {
+  const names = [
+    [2, 'metrics'],
+    [4, 'traces'],
+    [8, 'blobs'],
+    [16, 'profiles'],
+  ] as const;
+  return names.filter(([bit]) => (eventType & bit) !== 0).map(([, name]) => name).join(', ') || 'unknown';
+}
+
 function checkWorkers(workers: number | undefined, plugin: PluginLibrary): number {
   if (workers === undefined) return 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
@@ -134,6 +144,14 @@ function checkWorkers(workers: number | undefined, plugin: PluginLibrary): numbe
 
 /** @internal */
 export async function createOutputInstance(plugin: PluginLibrary, options: OutputOptions): Promise<OutputInstance> {
+  // event_type 0 means logs; a plugin that takes only metrics or traces
+  // would be handed log chunks it cannot read.
+  if (plugin.eventType !== 0 && (plugin.eventType & 1) === 0) {
+    throw new PluginError(
+      `${plugin.name}: registered for event type ${plugin.eventType} (${eventTypeNames(plugin.eventType)}), not logs; flbhost delivers logs only`,
+      { phase: 'init', path: plugin.path, plugin: plugin.name },
+    );
+  }
   const workers = checkWorkers(options.workers, plugin);
   const eventFormat = options.eventFormat ?? 'v1';
   if (eventFormat !== 'v1' && eventFormat !== 'v2') {

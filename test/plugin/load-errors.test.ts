@@ -65,6 +65,12 @@ describe('loading a plugin', () => {
     expect(error.message).toMatch(/hint: .*initial-exec thread-local storage/);
   });
 
+  it('refuses output instances of a plugin registered for metrics only', async () => {
+    const lib = await loadPlugin(cPlugin('broken_metrics_only'), { logger });
+    expect(lib.eventType).toBe(2);
+    await expect(lib.createOutput()).rejects.toThrow(/broken: registered for event type 2 \(metrics\), not logs; flbhost delivers logs only/);
+  });
+
   it.each([
     ['broken_no_register', 'load', /FLBPluginRegister is not exported: this is not a Fluent Bit proxy plugin/],
     ['broken_register_fails', 'register', /FLBPluginRegister returned -1/],

@@ -36,15 +36,14 @@ describe('the addon in worker_threads (as under a pino transport)', () => {
     expect(readJsonLines(path)).toHaveLength(1);
   });
 
-  it('terminates while a flush is inside the plugin: waits for it, then exits', async () => {
-    const worker = new Worker(script('worker-busy.mjs'), { workerData: { plugin: cPlugin('out_sleep'), sleepMs: 500 } });
+  it('terminates at once while a flush is inside the plugin (the plugin reads its own copy)', async () => {
+    const worker = new Worker(script('worker-busy.mjs'), { workerData: { plugin: cPlugin('out_sleep'), sleepMs: 3000 } });
     await new Promise((resolve) => worker.once('message', resolve));
     const started = Date.now();
     const exit = exitOf(worker, 10_000);
     await worker.terminate();
     await exit;
-    // Teardown may not free the chunk under the running flush, so it waits.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('runs a Go plugin in a worker while the main thread uses the same .so', async () => {
