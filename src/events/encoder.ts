@@ -1,21 +1,18 @@
 /**
- * Turns JavaScript records into a chunk of Fluent Bit events.
- *
- * The 10-byte EventTime is written by hand and the record by msgpackr, which
- * cannot emit ext type 0 itself and by default would turn `undefined` into
- * one (a 1-byte ext 0 that fluent-bit-go decodes as an 8-byte EventTime and
- * panics on). With `encodeUndefinedAsNil` nothing in a record becomes ext 0,
- * so encoder output is valid by construction and is flushed without a walk.
+ * Turns JavaScript records into a chunk of Fluent Bit events, written by
+ * RecordEncoder straight into one growing buffer. Nothing in a record can
+ * become ext type 0 except an EventTime (8 bytes), so encoder output is valid
+ * by construction and is flushed without a walk.
  */
-import { Packr } from 'msgpackr';
 import { trustedChunk, type Chunk, type EventFormat } from './chunk.js';
-import { toEventTime, writeEventTime, type TimeInput } from './event-time.js';
+import { currentEventTimeParts, toEventTime, type TimeInput } from './event-time.js';
+import { RecordEncoder } from './record-encoder.js';
 
 /** One log event as the API takes it. */
 export interface LogEvent {
   /** Defaults to now. See TimeInput for what is accepted. */
   time?: TimeInput;
-  /** The record: a plain object or a Map. */
+  /** The record: a plain object or a Map. Values follow JSON.stringify's rules (see RecordEncoder). */
   record: Record<string, unknown> | Map<unknown, unknown>;
   /** v2 metadata; dropped when encoding v1. */
   metadata?: Record<string, unknown> | Map<unknown, unknown>;
@@ -26,47 +23,24 @@ export interface EncodeOptions {
   format?: EventFormat;
 }
 
-const packr = new Packr({
-  useRecords: false, // msgpackr's record extension is not standard MessagePack
-  variableMapSize: true, // fixmap for small maps, like every other encoder
-  encodeUndefinedAsNil: true,
-});
-
-function isMapHeader(byte: number): boolean {
-  return (byte >= 0x80 && byte <= 0x8f) || byte === 0xde || byte === 0xdf;
-}
-
-function packMap(value: unknown, what: string, index: number): Uint8Array {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`event ${index}: ${what} must be an object or a Map; got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
-  }
-  let packed: Uint8Array;
-  try {
-    packed = packr.pack(value);
-  } catch (error) {
-    throw new TypeError(`event ${index}: ${what} cannot be encoded as MessagePack: ${(error as Error).message}`);
-  }
-  if (!isMapHeader(packed[0]!)) {
-    throw new TypeError(`event ${index}: ${what} did not encode as a MessagePack map`);
-  }
-  return packed;
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
 /** Appends events to one growing buffer; `finish()` returns the Chunk. */
 export class ChunkWriter {
-  private buffer: Uint8Array;
-  private length = 0;
+  private readonly encoder: RecordEncoder;
   private count = 0;
 
   constructor(
     readonly format: EventFormat = 'v1',
     initialSize = 64 * 1024,
   ) {
-    this.buffer = new Uint8Array(initialSize);
+    this.encoder = new RecordEncoder(Math.max(256, initialSize));
   }
 
   get byteLength(): number {
-    return this.length;
+    return this.encoder.position;
   }
 
   get events(): number {
@@ -76,47 +50,48 @@ export class ChunkWriter {
   append(event: LogEvent): void {
     const index = this.count;
     if (typeof event !== 'object' || event === null) {
-      throw new TypeError(`event ${index}: expected { time?, record, metadata? }; got ${event === null ? 'null' : typeof event}`);
+      throw new TypeError(`event ${index}: expected { time?, record, metadata? }; got ${describe(event)}`);
     }
-    const time = toEventTime(event.time);
-    const record = packMap(event.record, 'record', index);
-    const metadata = this.format === 'v2' && event.metadata !== undefined ? packMap(event.metadata, 'metadata', index) : undefined;
-
-    this.reserve(2 + 10 + (metadata?.length ?? 1) + record.length);
-    const out = this.buffer;
-    let o = this.length;
-    out[o++] = 0x92;
-    if (this.format === 'v2') out[o++] = 0x92;
-    o = writeEventTime(out, o, time);
-    if (this.format === 'v2') {
-      if (metadata) {
-        out.set(metadata, o);
-        o += metadata.length;
-      } else {
-        out[o++] = 0x80; // empty map
+    const { record, metadata } = event;
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new TypeError(`event ${index}: record must be an object or a Map; got ${describe(record)}`);
+    }
+    const v2 = this.format === 'v2';
+    if (v2 && metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
+      throw new TypeError(`event ${index}: metadata must be an object or a Map; got ${describe(metadata)}`);
+    }
+    let seconds: number;
+    let nanoseconds: number;
+    if (event.time === undefined) {
+      [seconds, nanoseconds] = currentEventTimeParts();
+    } else {
+      const time = toEventTime(event.time);
+      seconds = time.seconds;
+      nanoseconds = time.nanoseconds;
+    }
+    const encoder = this.encoder;
+    const start = encoder.position;
+    try {
+      encoder.writeByte(0x92);
+      if (v2) encoder.writeByte(0x92);
+      encoder.writeEventTime(seconds, nanoseconds);
+      if (v2) {
+        if (metadata === undefined) encoder.writeByte(0x80);
+        else encoder.writeRecord(metadata);
       }
+      encoder.writeRecord(record);
+    } catch (error) {
+      encoder.position = start; // the chunk stays as it was before this event
+      throw new TypeError(`event ${index}: ${v2 && metadata !== undefined ? 'record or metadata' : 'record'} cannot be encoded as MessagePack: ${(error as Error).message}`);
     }
-    out.set(record, o);
-    this.length = o + record.length;
     this.count++;
   }
 
-  /** The events so far as a Chunk (a copy sized exactly); the writer is reset. */
+  /** The events so far as a Chunk; the writer starts a new buffer (no copy). */
   finish(): Chunk {
-    const data = this.buffer.slice(0, this.length);
-    const chunk = trustedChunk(data, this.format, this.count);
-    this.length = 0;
+    const chunk = trustedChunk(this.encoder.takeBytes(), this.format, this.count);
     this.count = 0;
     return chunk;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < this.length + bytes) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buffer.subarray(0, this.length));
-    this.buffer = grown;
   }
 }
 

@@ -21,7 +21,8 @@ export class EventTime {
   }
 
   static now(): EventTime {
-    return fromEpochNanoseconds(process.hrtime.bigint() - HRTIME_AT_START + EPOCH_NS_AT_START);
+    const [seconds, nanoseconds] = currentEventTimeParts();
+    return new EventTime(seconds, nanoseconds);
   }
 
   /** Nanoseconds since the epoch, exactly. */
@@ -34,9 +35,18 @@ export class EventTime {
   }
 }
 
-// hrtime has nanosecond resolution but no epoch; anchor it to Date once.
-const HRTIME_AT_START = process.hrtime.bigint();
-const EPOCH_NS_AT_START = BigInt(Date.now()) * 1_000_000n;
+/**
+ * The current time as [seconds, nanoseconds], without allocating (it is
+ * called once per event pushed). performance.now() is monotonic with
+ * sub-millisecond resolution; near today's epoch a double carries it to
+ * about a quarter of a microsecond, which is what these nanoseconds mean.
+ */
+export function currentEventTimeParts(): [number, number] {
+  const ms = performance.timeOrigin + performance.now();
+  const seconds = Math.floor(ms / 1000);
+  const nanoseconds = Math.min(999_999_999, Math.floor((ms - seconds * 1000) * 1e6));
+  return [seconds, nanoseconds];
+}
 
 /**
  * What flbhost accepts as an event's time: a Date, epoch milliseconds (a

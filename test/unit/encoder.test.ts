@@ -36,6 +36,18 @@ describe('encodeChunk', () => {
     expect(((values[1] as unknown[])[0] as unknown[])[1]).toEqual({ m: 'x' });
   });
 
+  it('encodes arrays JSON-style: undefined and functions become nil', () => {
+    const chunk = encodeChunk([{ time: new EventTime(1, 1), record: { list: [undefined, () => 1, null, 2] } }]);
+    const decoded = (unpackMultiple(Buffer.from(chunk.data)) as unknown[][])[0]![1] as Record<string, unknown>;
+    expect(decoded.list).toEqual([null, null, null, 2]);
+  });
+
+  it('keeps an EventTime inside a record as an 8-byte ext 0', () => {
+    const chunk = encodeChunk([{ time: new EventTime(1, 1), record: { at: new EventTime(5, 6) } }]);
+    expect(validateChunk(chunk.data).events).toBe(1);
+    expect([...chunk.data.subarray(-10)]).toEqual([0xd7, 0x00, 0, 0, 0, 5, 0, 0, 0, 6]);
+  });
+
   it('produces chunks the validator accepts, for awkward record values', () => {
     const awkward = {
       undef: undefined,
@@ -52,15 +64,25 @@ describe('encodeChunk', () => {
     };
     const chunk = encodeChunk([{ record: awkward }, { record: new Map([['k', 'v']]) }], { format: 'v2' });
     expect(() => validateChunk(chunk.data, 'v2')).not.toThrow();
-    // undefined must never become ext type 0 (fluent-bit-go would panic on it).
     const decoded = (unpackMultiple(Buffer.from(chunk.data)) as unknown[][])[0]![1] as Record<string, unknown>;
-    expect(decoded.undef).toBeNull();
+    // JSON's rules: undefined and functions are left out, a Date is its ISO string.
+    expect('undef' in decoded).toBe(false);
+    expect('fn' in decoded).toBe(false);
+    expect(decoded.date).toBe('1970-01-01T00:00:00.000Z');
+    expect(decoded.big).toBe(123n); // bigints stay 64-bit integers
+    expect(decoded.set).toEqual([1]);
+    expect(decoded.unicode).toBe('é😀');
+    expect(decoded.long).toHaveLength(70_000);
   });
 
   it('names the event that cannot be encoded', () => {
     expect(() => encodeChunk([{ record: { a: 1 } }, { record: 'text' as never }])).toThrow(/event 1: record must be an object or a Map; got string/);
     expect(() => encodeChunk([{ record: [1] as never }])).toThrow(/event 0: record must be an object or a Map; got an array/);
-    expect(() => encodeChunk([{ record: { s: Symbol('x') } }])).toThrow(/event 0: record cannot be encoded as MessagePack/);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => encodeChunk([{ record: circular }])).toThrow(/event 0: record cannot be encoded as MessagePack: nesting deeper than 100/);
+    expect(() => encodeChunk([{ record: { n: 2n ** 70n } }])).toThrow(/does not fit in a 64-bit MessagePack integer/);
+    expect(() => encodeChunk([{ record: new Map([[{}, 1]]) }])).toThrow(/a Map key must be a string, number, bigint or boolean; got object/);
     expect(() => encodeChunk([null as never])).toThrow(/event 0: expected \{ time\?, record, metadata\? \}/);
   });
 

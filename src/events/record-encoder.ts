@@ -1,0 +1,345 @@
+/**
+ * MessagePack encoding of JS records, written for log records and for what a
+ * plugin's decoder can survive.
+ *
+ * Values follow JSON.stringify's rules, because log records are JSON-shaped
+ * and that is what users of a logger expect: `toJSON()` is honoured (a Date
+ * becomes its ISO string), `undefined`, functions and symbols are left out
+ * of objects and become nil in arrays, NaN and Infinity become nil. Beyond
+ * JSON: bigints are 64-bit integers, Uint8Array/Buffer/ArrayBuffer are bin,
+ * Maps are maps (string, number or boolean keys) and Sets arrays, and an
+ * EventTime inside a record is written as Fluent Bit's EventTime.
+ *
+ * Ext type 0 is written only for EventTime, 8 bytes, as plugins require.
+ *
+ * Speed: log records repeat their keys, so the encoded bytes of keys are
+ * cached; short ASCII strings are written byte by byte; everything is
+ * written straight into the growing chunk buffer (no per-record copy).
+ */
+import { EventTime } from './event-time.js';
+
+const MAX_DEPTH = 100;
+const KEY_CACHE_LIMIT = 4096;
+
+/** Whether JSON.stringify keeps an object property with this value. */
+function isKept(value: unknown): boolean {
+  const kind = typeof value;
+  return kind !== 'undefined' && kind !== 'function' && kind !== 'symbol';
+}
+
+export class RecordEncoder {
+  buffer: Buffer;
+  view: DataView;
+  position = 0;
+  private readonly keyCache = new Map<string, Uint8Array>();
+
+  constructor(initialSize = 64 * 1024) {
+    // Slow (unpooled) buffers: chunks are handed over whole, never share a pool slab.
+    this.buffer = Buffer.allocUnsafeSlow(initialSize);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  }
+
+  /**
+   * Hands over what was written and starts a fresh buffer of the same size:
+   * cheaper than copying out, and the caller owns the bytes for good.
+   */
+  takeBytes(): Uint8Array {
+    const bytes = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.position);
+    this.buffer = Buffer.allocUnsafeSlow(this.buffer.length);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.position = 0;
+    return bytes;
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  ensure(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.position + bytes) size *= 2;
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+  }
+
+  /** Writes a record (a plain object or a Map) as a MessagePack map. */
+  writeRecord(record: object): void {
+    if (record instanceof Map) this.writeMap(record, 0);
+    else this.writeObject(record as Record<string, unknown>, 0);
+  }
+
+  writeEventTime(seconds: number, nanoseconds: number): void {
+    this.ensure(10);
+    const b = this.buffer;
+    b[this.position] = 0xd7;
+    b[this.position + 1] = 0x00;
+    this.view.setUint32(this.position + 2, seconds);
+    this.view.setUint32(this.position + 6, nanoseconds);
+    this.position += 10;
+  }
+
+  writeByte(byte: number): void {
+    this.ensure(1);
+    this.buffer[this.position++] = byte;
+  }
+
+  private writeValue(value: unknown, depth: number): void {
+    switch (typeof value) {
+      case 'string':
+        this.writeString(value);
+        return;
+      case 'number':
+        this.writeNumber(value);
+        return;
+      case 'boolean':
+        this.writeByte(value ? 0xc3 : 0xc2);
+        return;
+      case 'bigint':
+        this.writeBigInt(value);
+        return;
+      case 'object':
+        if (value === null) this.writeByte(0xc0);
+        else this.writeObjectValue(value, depth);
+        return;
+      default: // undefined, function, symbol: nil, as JSON does inside arrays
+        this.writeByte(0xc0);
+    }
+  }
+
+  private writeObjectValue(value: object, depth: number): void {
+    if (depth >= MAX_DEPTH) throw new TypeError(`nesting deeper than ${MAX_DEPTH} (a circular reference?)`);
+    if (Array.isArray(value)) {
+      this.writeArrayHeader(value.length);
+      for (const item of value) this.writeValue(item, depth + 1);
+    } else if (value instanceof Uint8Array) {
+      this.writeBin(value);
+    } else if (value instanceof EventTime) {
+      this.writeEventTime(value.seconds, value.nanoseconds);
+    } else if (value instanceof ArrayBuffer) {
+      this.writeBin(new Uint8Array(value));
+    } else if (ArrayBuffer.isView(value)) {
+      this.writeBin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    } else if (value instanceof Map) {
+      this.writeMap(value, depth + 1);
+    } else if (value instanceof Set) {
+      this.writeArrayHeader(value.size);
+      for (const item of value) this.writeValue(item, depth + 1);
+    } else if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      this.writeValue((value as { toJSON(): unknown }).toJSON(), depth + 1);
+    } else {
+      this.writeObject(value as Record<string, unknown>, depth + 1);
+    }
+  }
+
+  private writeObject(object: Record<string, unknown>, depth: number): void {
+    const keys = Object.keys(object);
+    // JSON leaves out undefined, functions and symbols: count what is kept
+    // first, so the map header can be written before the entries.
+    let count = 0;
+    for (let i = 0; i < keys.length; i++) {
+      if (isKept(object[keys[i]!])) count++;
+    }
+    this.writeMapHeader(count);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = object[key];
+      if (!isKept(value)) continue;
+      this.writeKey(key);
+      this.writeValue(value, depth);
+    }
+  }
+
+  private writeMap(map: Map<unknown, unknown>, depth: number): void {
+    this.writeMapHeader(map.size);
+    for (const [key, value] of map) {
+      const kind = typeof key;
+      if (kind === 'string') this.writeKey(key as string);
+      else if (kind === 'number' || kind === 'boolean' || kind === 'bigint') this.writeValue(key, depth);
+      else throw new TypeError(`a Map key must be a string, number, bigint or boolean; got ${key === null ? 'null' : kind}`);
+      this.writeValue(value, depth);
+    }
+  }
+
+  private writeKey(key: string): void {
+    let encoded = this.keyCache.get(key);
+    if (encoded === undefined) {
+      const start = this.position;
+      this.writeString(key);
+      // A copy: Buffer#slice would be a view into the reused encode buffer.
+      encoded = new Uint8Array(this.buffer.subarray(start, this.position));
+      if (this.keyCache.size < KEY_CACHE_LIMIT) this.keyCache.set(key, encoded);
+      return;
+    }
+    const length = encoded.length;
+    this.ensure(length);
+    const b = this.buffer;
+    const p = this.position;
+    // Keys are short: a byte loop beats TypedArray#set's call overhead.
+    for (let i = 0; i < length; i++) b[p + i] = encoded[i]!;
+    this.position = p + length;
+  }
+
+  private writeString(value: string): void {
+    const length = value.length;
+    if (length < 32) {
+      // Short strings: ASCII byte by byte into a fixstr, else the UTF-8 path.
+      this.ensure(1 + length);
+      const b = this.buffer;
+      const start = this.position;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 0x7f) break;
+        b[start + 1 + i] = code;
+      }
+      if (i === length) {
+        b[start] = 0xa0 | length;
+        this.position = start + 1 + length;
+        return;
+      }
+    }
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: size the header for that.
+    const maxBytes = length * 3;
+    const headerSize = maxBytes < 32 ? 1 : maxBytes < 0x100 ? 2 : maxBytes < 0x10000 ? 3 : 5;
+    this.ensure(headerSize + maxBytes);
+    const start = this.position;
+    const written = this.buffer.write(value, start + headerSize, 'utf8');
+    const b = this.buffer;
+    if (headerSize === 1) b[start] = 0xa0 | written;
+    else if (headerSize === 2) {
+      b[start] = 0xd9;
+      b[start + 1] = written;
+    } else if (headerSize === 3) {
+      b[start] = 0xda;
+      this.view.setUint16(start + 1, written);
+    } else {
+      b[start] = 0xdb;
+      this.view.setUint32(start + 1, written);
+    }
+    this.position = start + headerSize + written;
+  }
+
+  private writeNumber(value: number): void {
+    if (Number.isInteger(value) && Number.isSafeInteger(value)) {
+      this.writeInteger(value);
+    } else if (Number.isFinite(value)) {
+      this.ensure(9);
+      this.buffer[this.position] = 0xcb;
+      this.view.setFloat64(this.position + 1, value);
+      this.position += 9;
+    } else {
+      this.writeByte(0xc0); // NaN, Infinity: null, as JSON
+    }
+  }
+
+  private writeInteger(value: number): void {
+    this.ensure(9);
+    const b = this.buffer;
+    const p = this.position;
+    if (value >= 0) {
+      if (value < 0x80) {
+        b[p] = value;
+        this.position = p + 1;
+      } else if (value < 0x100) {
+        b[p] = 0xcc;
+        b[p + 1] = value;
+        this.position = p + 2;
+      } else if (value < 0x10000) {
+        b[p] = 0xcd;
+        this.view.setUint16(p + 1, value);
+        this.position = p + 3;
+      } else if (value < 0x100000000) {
+        b[p] = 0xce;
+        this.view.setUint32(p + 1, value);
+        this.position = p + 5;
+      } else {
+        b[p] = 0xcf;
+        this.view.setBigUint64(p + 1, BigInt(value));
+        this.position = p + 9;
+      }
+    } else if (value >= -0x20) {
+      b[p] = value & 0xff;
+      this.position = p + 1;
+    } else if (value >= -0x80) {
+      b[p] = 0xd0;
+      this.view.setInt8(p + 1, value);
+      this.position = p + 2;
+    } else if (value >= -0x8000) {
+      b[p] = 0xd1;
+      this.view.setInt16(p + 1, value);
+      this.position = p + 3;
+    } else if (value >= -0x80000000) {
+      b[p] = 0xd2;
+      this.view.setInt32(p + 1, value);
+      this.position = p + 5;
+    } else {
+      b[p] = 0xd3;
+      this.view.setBigInt64(p + 1, BigInt(value));
+      this.position = p + 9;
+    }
+  }
+
+  private writeBigInt(value: bigint): void {
+    this.ensure(9);
+    if (value >= 0n && value < 2n ** 64n) {
+      this.buffer[this.position] = 0xcf;
+      this.view.setBigUint64(this.position + 1, value);
+    } else if (value < 0n && value >= -(2n ** 63n)) {
+      this.buffer[this.position] = 0xd3;
+      this.view.setBigInt64(this.position + 1, value);
+    } else {
+      throw new RangeError(`${value} does not fit in a 64-bit MessagePack integer`);
+    }
+    this.position += 9;
+  }
+
+  private writeBin(bytes: Uint8Array): void {
+    const length = bytes.length;
+    this.ensure(5 + length);
+    const b = this.buffer;
+    if (length < 0x100) {
+      b[this.position++] = 0xc4;
+      b[this.position++] = length;
+    } else if (length < 0x10000) {
+      b[this.position] = 0xc5;
+      this.view.setUint16(this.position + 1, length);
+      this.position += 3;
+    } else {
+      b[this.position] = 0xc6;
+      this.view.setUint32(this.position + 1, length);
+      this.position += 5;
+    }
+    b.set(bytes, this.position);
+    this.position += length;
+  }
+
+  private writeArrayHeader(length: number): void {
+    this.ensure(5);
+    const b = this.buffer;
+    if (length < 16) b[this.position++] = 0x90 | length;
+    else if (length < 0x10000) {
+      b[this.position] = 0xdc;
+      this.view.setUint16(this.position + 1, length);
+      this.position += 3;
+    } else {
+      b[this.position] = 0xdd;
+      this.view.setUint32(this.position + 1, length);
+      this.position += 5;
+    }
+  }
+
+  private writeMapHeader(length: number): void {
+    this.ensure(5);
+    const b = this.buffer;
+    if (length < 16) b[this.position++] = 0x80 | length;
+    else if (length < 0x10000) {
+      b[this.position] = 0xde;
+      this.view.setUint16(this.position + 1, length);
+      this.position += 3;
+    } else {
+      b[this.position] = 0xdf;
+      this.view.setUint32(this.position + 1, length);
+      this.position += 5;
+    }
+  }
+}
