@@ -4,6 +4,7 @@
       "target_name": "flbhost",
       "sources": [
         "native/addon.cc",
+        "native/chunk_check.cc",
         "native/custom_instance.cc",
         "native/env_channel.cc",
         "native/host_api.cc",

@@ -549,6 +549,7 @@ Napi::Value NativeInput::Stats(const Napi::CallbackInfo& info) {
   out.Set("droppedChunks", static_cast<double>(s.dropped_chunks.load()));
   out.Set("outstandingBytes", static_cast<double>(instance_->outstanding_bytes()));
   out.Set("peakOutstandingBytes", static_cast<double>(s.peak_outstanding.load()));
+  out.Set("malformedChunks", static_cast<double>(s.malformed_chunks.load()));
   out.Set("paused", instance_->paused());
   return out;
 }

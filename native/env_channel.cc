@@ -41,7 +41,7 @@ void EnvChannel::Close() {
   }
   // The environment is being torn down: its promises can no longer be
   // settled and its references die with it, so the queued items are dropped.
-  for (Completion& c : dropped) free(c.data);
+  for (Completion& c : dropped) free(c.input.data);
   wake_.Release();
   log_handler_.Reset();
   input_handler_.Reset();
@@ -101,12 +101,10 @@ bool EnvChannel::PostLog(LogRecord record) {
   return Post(std::move(c));
 }
 
-bool EnvChannel::PostInputChunk(uint64_t instance_id, uint8_t* data, size_t length) {
+bool EnvChannel::PostInputChunk(InputChunk chunk) {
   Completion c;
   c.kind = Completion::Kind::kInput;
-  c.instance_id = instance_id;
-  c.data = data;
-  c.length = length;
+  c.input = std::move(chunk);
   return Post(std::move(c));
 }
 
@@ -178,17 +176,28 @@ void EnvChannel::Drain(Napi::Env env) {
 }
 
 void EnvChannel::DeliverInput(Napi::Env env, Completion& c) {
-  uint8_t* data = c.data;
-  c.data = nullptr;
+  InputChunk& in = c.input;
+  uint8_t* data = in.data;
+  in.data = nullptr;
   if (input_handler_.IsEmpty()) {
     free(data);
     return;
   }
   // Zero-copy: the Buffer owns the malloc'd copy and frees it when collected.
   Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(
-      env, data, c.length, [](Napi::Env, uint8_t* memory) { free(memory); });
+      env, data, in.length, [](Napi::Env, uint8_t* memory) { free(memory); });
+  Napi::Value failure = env.Undefined();
+  if (in.failed) {
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("event", static_cast<double>(in.failed_event));
+    f.Set("offset", static_cast<double>(in.failed_offset));
+    f.Set("message", in.failure);
+    failure = f;
+  }
   try {
-    input_handler_.Call({Napi::Number::New(env, static_cast<double>(c.instance_id)), buffer});
+    input_handler_.Call({Napi::Number::New(env, static_cast<double>(in.instance_id)), buffer,
+                         Napi::Number::New(env, static_cast<double>(in.events)),
+                         Napi::Number::New(env, in.format), failure});
   } catch (const Napi::Error& e) {
     fprintf(stderr, "[flbhost] input handler threw: %s\n", e.Message().c_str());
   }

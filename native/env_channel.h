@@ -53,7 +53,8 @@ class EnvChannel {
   void BeginOp(Napi::Env env);
   void EndOp(Napi::Env env);
   void SetLogHandler(Napi::Env env, Napi::Function handler);
-  // (instanceId: number, chunk: Buffer) => void, for every input chunk.
+  // (instanceId, chunk: Buffer, events, format, failure?) => void, for
+  // every input chunk.
   void SetInputHandler(Napi::Env env, Napi::Function handler);
   // Environment teardown: refuse further posts and release the wake-up.
   void Close();
@@ -67,10 +68,22 @@ class EnvChannel {
                   std::function<Napi::Value(Napi::Env)> settle);
   // Returns false when the environment is gone (the caller then falls back).
   bool PostLog(LogRecord record);
-  // A chunk an input produced: `data` is malloc'd and becomes the memory of
-  // the Buffer handed to the input handler (no second copy). On false the
+  // A checked chunk from an input: `data` is malloc'd and becomes the memory
+  // of the Buffer handed to the input handler (no second copy). On false the
   // caller still owns `data`.
-  bool PostInputChunk(uint64_t instance_id, uint8_t* data, size_t length);
+  struct InputChunk {
+    uint64_t instance_id = 0;
+    uint8_t* data = nullptr;
+    size_t length = 0;
+    size_t events = 0;
+    int format = 1;  // 1 v1, 2 v2, 3 both
+    // Malformed data after the valid events, if any.
+    bool failed = false;
+    size_t failed_event = 0;
+    size_t failed_offset = 0;
+    std::string failure;
+  };
+  bool PostInputChunk(InputChunk chunk);
 
   bool closed() const;
 
@@ -81,9 +94,7 @@ class EnvChannel {
     int code = 0;
     std::function<Napi::Value(Napi::Env)> settle;
     LogRecord log;
-    uint64_t instance_id = 0;  // kInput
-    uint8_t* data = nullptr;   // kInput: malloc'd, owned by the completion
-    size_t length = 0;
+    InputChunk input;  // kInput: input.data is malloc'd, owned by the completion
   };
 
   static void CallJs(Napi::Env env, Napi::Function, EnvChannel* self, void*);

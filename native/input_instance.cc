@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "chunk_check.h"
 #include "env_channel.h"
 #include "host_api.h"
 #include "library.h"
@@ -207,20 +208,58 @@ void InputInstance::Collect() {
             host_->name.c_str(), length);
     return;
   }
+  Deliver(copy, length);
+}
+
+// Checks the copy here, on the input thread, so JS never walks input data:
+// the valid events are kept, timestamps that are not an 8-byte EventTime are
+// rewritten as one, and what was malformed goes along to be counted and logged.
+void InputInstance::Deliver(uint8_t* copy, size_t length) {
+  ChunkCheck check = CheckInputChunk(copy, length);
+  EnvChannel::InputChunk chunk;
+  chunk.instance_id = host_->id;
+  chunk.events = check.events;
+  chunk.format = (check.has_v1 ? 1 : 0) | (check.has_v2 ? 2 : 0);
+  if (chunk.format == 0) chunk.format = 1;
+  chunk.failed = check.failed;
+  chunk.failed_event = check.failed_event;
+  chunk.failed_offset = check.failed_offset;
+  chunk.failure = check.failure;
+  if (check.failed) stats_.malformed_chunks++;
+  if (check.rewrites.empty()) {
+    chunk.data = copy;
+    chunk.length = check.valid_bytes;
+  } else {
+    std::vector<uint8_t> rewritten = ApplyRewrites(copy, check);
+    free(copy);
+    chunk.data = static_cast<uint8_t*>(malloc(rewritten.size() > 0 ? rewritten.size() : 1));
+    if (chunk.data == nullptr) {
+      stats_.dropped_chunks++;
+      return;
+    }
+    memcpy(chunk.data, rewritten.data(), rewritten.size());
+    chunk.length = rewritten.size();
+  }
+  if (chunk.events == 0 && !chunk.failed) {
+    free(chunk.data);
+    return;
+  }
+  size_t counted = chunk.length;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    outstanding_ += length;
+    outstanding_ += counted;
     if (outstanding_ > stats_.peak_outstanding) stats_.peak_outstanding = outstanding_;
   }
-  if (channel_->PostInputChunk(host_->id, copy, length)) {
+  uint8_t* data = chunk.data;
+  if (channel_->PostInputChunk(std::move(chunk))) {
     stats_.chunks++;
-    stats_.bytes += length;
+    stats_.bytes += counted;
   } else {
     // No JS environment left to take it (teardown).
-    free(copy);
+    free(data);
     stats_.dropped_chunks++;
     std::lock_guard<std::mutex> lock(mutex_);
-    outstanding_ -= length;
+    outstanding_ -= counted;
   }
 }
 

@@ -29,6 +29,7 @@ struct InputStats {
   std::atomic<uint64_t> pauses{0};          // FLBPluginInputPause calls
   std::atomic<uint64_t> dropped_chunks{0};  // lost: out of memory, or no JS env left
   std::atomic<uint64_t> peak_outstanding{0};  // highest outstanding byte count seen
+  std::atomic<uint64_t> malformed_chunks{0};  // chunks with malformed data (valid prefix kept)
 };
 
 // An input instance runs everything on one thread of its own, as Fluent Bit
@@ -76,6 +77,7 @@ class InputInstance : public std::enable_shared_from_this<InputInstance> {
   bool Init(std::string* failure, int* result);
   void PollLoop();
   void Collect();
+  void Deliver(uint8_t* copy, size_t length);
   void Exit();
   bool ShouldPauseLocked();
   void RequestCloseLocked(napi_deferred deferred);

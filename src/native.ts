@@ -76,6 +76,8 @@ export interface NativeInputStats {
   outstandingBytes: number;
   /** The most that was ever outstanding: the bound actually reached. */
   peakOutstandingBytes: number;
+  /** Chunks with malformed data (their valid leading events were kept). */
+  malformedChunks: number;
   /** The plugin is paused now (by the application or by backpressure). */
   paused: boolean;
 }
@@ -146,8 +148,20 @@ export interface NativeAddon {
    */
   loadLibrary(path: string): Promise<NativeLibrary>;
   setLogHandler(handler: NativeLogHandler): void;
-  /** Receives every input chunk of this environment, with its instance's id. */
-  setInputHandler(handler: (instanceId: number, chunk: Buffer) => void): void;
+  /**
+   * Receives every input chunk of this environment, with its instance's id.
+   * Chunks were checked on the input thread: `chunk` holds `events` valid
+   * events (timestamps rewritten as EventTime where needed), `format` says
+   * which shapes occur (1 v1, 2 v2, 3 both), and `failure` describes
+   * malformed data that followed them, if any.
+   */
+  setInputHandler(handler: (instanceId: number, chunk: Buffer, events: number, format: number, failure?: NativeChunkFailure) => void): void;
+}
+
+export interface NativeChunkFailure {
+  event: number;
+  offset: number;
+  message: string;
 }
 
 /** Error shape the addon rejects with. */

@@ -11,8 +11,16 @@
  * consumer to arrive gets the backlog.
  */
 
-export interface HeldChunk {
+/** A chunk as it came from the native input thread. */
+export interface ArrivedChunk {
   readonly data: Buffer;
+  readonly events: number;
+  /** 'mixed' when both event shapes occur (rare: one plugin writing both). */
+  readonly format: import('../events/chunk.js').EventFormat | 'mixed';
+}
+
+export interface HeldChunk {
+  readonly arrived: ArrivedChunk;
   /** Iterators that have not taken it yet. */
   holders: number;
 }
@@ -60,12 +68,12 @@ export class ChunkQueue {
 
 export class InputDelivery {
   private readonly iterators = new Set<ChunkQueue>();
-  private backlog: Buffer[] = [];
+  private backlog: ArrivedChunk[] = [];
   private ended = false;
 
   constructor(
     private readonly hasListeners: () => boolean,
-    private readonly emitToListeners: (data: Buffer) => void,
+    private readonly emitToListeners: (chunk: ArrivedChunk) => void,
     private readonly release: (bytes: number) => void,
   ) {}
 
@@ -74,19 +82,19 @@ export class InputDelivery {
   }
 
   /** A chunk arrived from the native thread. */
-  accept(data: Buffer): void {
+  accept(chunk: ArrivedChunk): void {
     if (!this.hasListeners() && this.iterators.size === 0) {
-      this.backlog.push(data);
+      this.backlog.push(chunk);
       return;
     }
-    this.deliver(data);
+    this.deliver(chunk);
   }
 
   /** A consumer appeared: hand it what was held. */
   consumerAttached(): void {
     const held = this.backlog;
     this.backlog = [];
-    for (const data of held) this.deliver(data);
+    for (const chunk of held) this.deliver(chunk);
   }
 
   openIterator(): ChunkQueue {
@@ -99,7 +107,7 @@ export class InputDelivery {
 
   /** The iterator took `chunk`. */
   taken(chunk: HeldChunk): void {
-    if (--chunk.holders === 0) this.release(chunk.data.length);
+    if (--chunk.holders === 0) this.release(chunk.arrived.data.length);
   }
 
   /** The iterator stopped early (break, return): release what it never took. */
@@ -115,13 +123,13 @@ export class InputDelivery {
     for (const queue of this.iterators) queue.end();
   }
 
-  private deliver(data: Buffer): void {
-    if (this.hasListeners()) this.emitToListeners(data);
+  private deliver(arrived: ArrivedChunk): void {
+    if (this.hasListeners()) this.emitToListeners(arrived);
     if (this.iterators.size === 0) {
-      this.release(data.length);
+      this.release(arrived.data.length);
       return;
     }
-    const chunk: HeldChunk = { data, holders: this.iterators.size };
-    for (const queue of this.iterators) queue.push(chunk);
+    const held: HeldChunk = { arrived, holders: this.iterators.size };
+    for (const queue of this.iterators) queue.push(held);
   }
 }

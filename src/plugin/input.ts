@@ -7,8 +7,9 @@ import { EventEmitter } from 'node:events';
 import { PluginError } from '../errors.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
 import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
-import type { NativeAddon, NativeInput, NativeInputStats } from '../native.js';
-import { InputDelivery, type ChunkQueue } from './input-delivery.js';
+import type { EventFormat } from '../events/chunk.js';
+import type { NativeAddon, NativeChunkFailure, NativeInput, NativeInputStats } from '../native.js';
+import { InputDelivery, type ArrivedChunk, type ChunkQueue } from './input-delivery.js';
 import type { PluginLibrary } from './library.js';
 import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
 import { prepareProperties, type PropertiesInput } from './properties.js';
@@ -28,20 +29,26 @@ export interface InputOptions {
    * (FLBPluginInputPause) until consumers catch up (default 16 MiB; 0 = unbounded).
    */
   bufferLimit?: number;
+  /** Expand ${ENV} in property values (default true; false when already expanded). */
+  expandEnv?: boolean;
 }
 
-/** A chunk as the plugin produced it, copied once out of plugin memory. */
+/**
+ * A chunk as the plugin produced it, copied once out of plugin memory and
+ * checked on the input thread: `events` valid events (malformed data after
+ * them was cut off, counted and logged), timestamps as EventTime.
+ */
 export interface InputChunk {
   tag: string;
   data: Buffer;
+  events: number;
+  /** Event shapes in it: v1, v2, or 'mixed' (both). */
+  format: EventFormat | 'mixed';
 }
 
 export type InputEvent = DecodedEvent;
 
-export interface InputStats extends NativeInputStats {
-  /** Chunks that held malformed data (their valid leading events were kept). */
-  malformedChunks: number;
-}
+export type InputStats = NativeInputStats;
 
 export const DEFAULT_INPUT_BUFFER_LIMIT = 16 * 1024 * 1024;
 
@@ -53,7 +60,6 @@ export class InputInstance extends EventEmitter {
   readonly logger: HostLogger;
   private readonly native: NativeInput;
   private readonly delivery: InputDelivery;
-  private malformedChunks = 0;
   private closing?: Promise<void>;
 
   /** @internal use PluginLibrary.createInput() */
@@ -75,9 +81,15 @@ export class InputInstance extends EventEmitter {
     });
   }
 
-  /** @internal a chunk from the native thread */
-  accept(data: Buffer): void {
-    this.delivery.accept(data);
+  /** @internal a checked chunk from the native thread */
+  accept(data: Buffer, events: number, format: number, failure?: NativeChunkFailure): void {
+    if (failure) {
+      this.logger.warn(
+        { event: failure.event, offset: failure.offset, kept: events },
+        `malformed data from the plugin: ${failure.message}; kept the ${events} event(s) before it, dropped the rest of the chunk`,
+      );
+    }
+    if (events > 0) this.delivery.accept({ data, events, format: format === 3 ? 'mixed' : format === 2 ? 'v2' : 'v1' });
   }
 
   /** Raw chunks, one copy out of plugin memory, for consumers that forward without decoding. */
@@ -86,7 +98,7 @@ export class InputInstance extends EventEmitter {
     try {
       for (let held = await queue.next(); held; held = await queue.next()) {
         this.delivery.taken(held);
-        yield { tag: this.tag, data: held.data };
+        yield this.asInputChunk(held.arrived);
       }
     } finally {
       this.delivery.closeIterator(queue);
@@ -99,7 +111,7 @@ export class InputInstance extends EventEmitter {
     try {
       for (let held = await queue.next(); held; held = await queue.next()) {
         this.delivery.taken(held);
-        yield* this.decode(held.data);
+        yield* this.decode(held.arrived.data);
       }
     } finally {
       this.delivery.closeIterator(queue);
@@ -131,7 +143,7 @@ export class InputInstance extends EventEmitter {
   }
 
   stats(): InputStats {
-    return { ...this.native.stats(), malformedChunks: this.malformedChunks };
+    return this.native.stats();
   }
 
   /**
@@ -150,21 +162,20 @@ export class InputInstance extends EventEmitter {
     return this.closing;
   }
 
+  private asInputChunk(arrived: ArrivedChunk): InputChunk {
+    return { tag: this.tag, data: arrived.data, events: arrived.events, format: arrived.format };
+  }
+
+  /** The data was checked on the input thread; a failure here is a host bug, reported loudly. */
   private decode(data: Buffer): DecodedEvent[] {
     const { events, failure } = decodeChunk(data, this.tag);
-    if (failure) {
-      this.malformedChunks++;
-      this.logger.warn(
-        { event: failure.event, offset: failure.offset, kept: events.length },
-        `malformed data from the plugin: ${failure.message}; kept the ${events.length} event(s) before it, dropped the rest of the chunk`,
-      );
-    }
+    if (failure) this.logger.error({ event: failure.event, offset: failure.offset }, `flbhost could not decode a checked chunk: ${failure.message}`);
     return events;
   }
 
-  private emitToListeners(data: Buffer): void {
-    if (this.listenerCount('chunk') > 0) this.emit('chunk', { tag: this.tag, data } satisfies InputChunk);
-    if (this.listenerCount('event') > 0) for (const event of this.decode(data)) this.emit('event', event);
+  private emitToListeners(arrived: ArrivedChunk): void {
+    if (this.listenerCount('chunk') > 0) this.emit('chunk', this.asInputChunk(arrived));
+    if (this.listenerCount('event') > 0) for (const event of this.decode(arrived.data)) this.emit('event', event);
   }
 }
 
@@ -179,7 +190,7 @@ function forgetInput(id: number): void {
 function installInputHandler(addon: NativeAddon): void {
   if (handlerInstalledOn === addon) return;
   handlerInstalledOn = addon;
-  addon.setInputHandler((id, chunk) => inputsById.get(id)?.accept(chunk));
+  addon.setInputHandler((id, chunk, events, format, failure) => inputsById.get(id)?.accept(chunk, events, format, failure));
 }
 
 /** @internal */
@@ -195,6 +206,7 @@ export async function createInputInstance(plugin: PluginLibrary, addon: NativeAd
   }
   const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
   const { visible } = prepareProperties('input', options.properties, {
+    expand: options.expandEnv,
     onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
   });
 
