@@ -17,5 +17,23 @@ export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
 export { decodeChunk, MsgpackExtension, type DecodedEvent, type DecodeResult, type DecodeFailure } from './events/decoder.js';
 export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
+export { Pipeline, type ShutdownReport, type Undelivered, type PipelineMetrics } from './engine/pipeline.js';
+export type { PipelineConfig, ServiceConfig, InputConfig, OutputConfig, CustomConfig } from './engine/config.js';
+export type { InputMetrics, OutputMetrics } from './engine/counters.js';
+export type {
+  InputPlugin,
+  OutputPlugin,
+  InputPluginFactory,
+  OutputPluginFactory,
+  PluginFactory,
+  InputContext,
+  OutputContext,
+  OutputChunk,
+  InputSink,
+  PluginProperties,
+  InstanceSettings,
+} from './engine/plugin-api.js';
+export { LibInput, type PushOptions, type OverflowPolicy } from './builtin/lib-input.js';
+export { normalizeInputChunk, type NormalizeResult } from './events/normalize.js';
 export { FlbhostError, PluginError, ChunkError, ConfigError, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';

@@ -14,6 +14,8 @@ export interface CustomOptions {
   name?: string;
   properties?: PropertiesInput;
   logLevel?: LogLevelName;
+  /** Expand ${ENV} in property values (default true; false when already expanded). */
+  expandEnv?: boolean;
 }
 
 export class CustomInstance {
@@ -44,6 +46,7 @@ export class CustomInstance {
 export async function createCustomInstance(plugin: PluginLibrary, options: CustomOptions): Promise<CustomInstance> {
   const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
   const { visible } = prepareProperties('custom', options.properties, {
+    expand: options.expandEnv,
     onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
   });
   const native = plugin.native.createCustom({ name: options.name, properties: visible, logLevel: FLB_LOG_LEVELS[logLevel] });

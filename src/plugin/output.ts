@@ -24,6 +24,8 @@ export interface OutputOptions {
   workers?: number;
   /** Event format the plugin receives (default 'v1', decoded by every Go library). */
   eventFormat?: EventFormat;
+  /** Expand ${ENV} in property values (default true; false when already expanded). */
+  expandEnv?: boolean;
 }
 
 /** What a flush came to: the plugin's FLB_OK, FLB_RETRY, or anything else. */
@@ -159,6 +161,7 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
   }
   const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
   const { visible } = prepareProperties('output', options.properties, {
+    expand: options.expandEnv,
     onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
   });
 

@@ -104,7 +104,12 @@ export interface PreparedProperties {
 export function prepareProperties(
   kind: PluginKind,
   input: PropertiesInput | undefined,
-  options: { env?: Readonly<Record<string, string | undefined>>; onMissingEnv?: (name: string) => void } = {},
+  options: {
+    env?: Readonly<Record<string, string | undefined>>;
+    onMissingEnv?: (name: string) => void;
+    /** false when the values were expanded already (by a pipeline). */
+    expand?: boolean;
+  } = {},
 ): PreparedProperties {
   const visible: Array<[string, string]> = [];
   const reserved: Array<[string, string]> = [];
@@ -115,7 +120,7 @@ export function prepareProperties(
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
       throw new ConfigError(`property '${key}' must be a string, number or boolean; got ${raw === null ? 'null' : typeof raw}`);
     }
-    const value = expandEnv(String(raw), options.env, options.onMissingEnv);
+    const value = options.expand === false ? String(raw) : expandEnv(String(raw), options.env, options.onMissingEnv);
     if (isReservedKey(kind, key)) {
       reserved.push([key, value]);
     } else if (value !== '') {

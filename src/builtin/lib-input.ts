@@ -1,0 +1,154 @@
+/**
+ * The `lib` input: records pushed by the host application, like Fluent Bit's
+ * lib input. Pushes are batched per event-loop turn and encoded once.
+ *
+ * Backpressure works like a Node stream: push() returns false once the
+ * pipeline is holding as much of this input's data as it may, and the input
+ * emits 'drain' when it can take more; write() does the waiting for you.
+ * Nothing is dropped unless the input was created with `overflow: 'drop'`.
+ */
+import { EventEmitter, once } from 'node:events';
+import { ConfigError } from '../errors.js';
+import type { TimeInput } from '../events/event-time.js';
+import { ChunkWriter } from '../events/encoder.js';
+import type { InputContext, InputPlugin, InputPluginFactory } from '../engine/plugin-api.js';
+
+export interface PushOptions {
+  time?: TimeInput;
+  /** Defaults to the input's Tag. */
+  tag?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type OverflowPolicy = 'buffer' | 'drop';
+
+/**
+ * Records are encoded as they are pushed; what is pending is handed to the
+ * pipeline at the end of the turn, or as soon as it reaches this size, so
+ * that backpressure is decided while the caller is still pushing.
+ */
+const HANDOVER_BYTES = 64 * 1024;
+
+/** The handle an application pushes records through: Pipeline.input(name). */
+export class LibInput extends EventEmitter {
+  name = 'lib';
+  private overflow: OverflowPolicy = 'buffer';
+  private ctx?: InputContext;
+  private readonly pending = new Map<string, ChunkWriter>();
+  private pendingBytes = 0;
+  private scheduled = false;
+  private paused = false;
+  private closed = false;
+
+  /**
+   * Queues one record. Returns false when the caller should wait for 'drain'
+   * (the record is still taken, unless the overflow policy is 'drop').
+   */
+  push(record: Record<string, unknown>, options: PushOptions = {}): boolean {
+    if (this.closed) throw new Error(`${this.name}: the pipeline is stopped; the record was not taken`);
+    if (this.paused && this.overflow === 'drop') {
+      this.ctx?.sink.dropped(1, `${this.name} is full and its overflow policy is 'drop'`);
+      return false;
+    }
+    const tag = options.tag ?? this.ctx?.tag ?? this.name;
+    const format = options.metadata && Object.keys(options.metadata).length > 0 ? 'v2' : 'v1';
+    const key = format === 'v2' ? `v2\u0000${tag}` : tag;
+    let writer = this.pending.get(key);
+    if (!writer) {
+      writer = new ChunkWriter(format, 16 * 1024);
+      this.pending.set(key, writer);
+    }
+    const before = writer.byteLength;
+    writer.append({ record, time: options.time, metadata: options.metadata });
+    this.pendingBytes += writer.byteLength - before;
+    if (this.pendingBytes >= Math.min(HANDOVER_BYTES, this.ctx?.chunkSize ?? HANDOVER_BYTES)) this.handOver();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.handOver());
+    }
+    return !this.paused;
+  }
+
+  /** push(), then wait until the pipeline can take more. */
+  async write(record: Record<string, unknown>, options?: PushOptions): Promise<void> {
+    if (!this.push(record, options) && !this.closed) await once(this, 'drain');
+  }
+
+  /** Hands everything pushed so far to the pipeline now. */
+  handOver(): void {
+    this.scheduled = false;
+    if (!this.ctx || this.pendingBytes === 0) return;
+    for (const [key, writer] of this.pending) {
+      if (writer.events > 0) this.ctx.sink.chunk(writer.finish(), key.startsWith('v2\u0000') ? key.slice(3) : key);
+    }
+    this.pendingBytes = 0;
+  }
+
+  /** @internal */
+  configure(ctx: InputContext): void {
+    this.name = ctx.name;
+    const overflow = ctx.properties.get('overflow') ?? 'buffer';
+    if (overflow !== 'buffer' && overflow !== 'drop') {
+      throw new ConfigError(`${ctx.name}: overflow: '${overflow}' is not a policy (buffer or drop)`);
+    }
+    this.overflow = overflow;
+  }
+
+  /** @internal */
+  attach(ctx: InputContext): void {
+    this.ctx = ctx;
+    this.handOver();
+  }
+
+  /** @internal the engine paused or resumed this input */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (!paused) this.emit('drain');
+  }
+
+  /** @internal */
+  close(): void {
+    this.handOver();
+    this.closed = true;
+    this.emit('drain'); // release write() waiters; later pushes throw
+  }
+}
+
+class LibInputPlugin implements InputPlugin {
+  readonly name = 'lib';
+  constructor(private readonly handle: LibInput) {}
+  init(ctx: InputContext): void {
+    this.handle.configure(ctx);
+  }
+  start(ctx: InputContext): void {
+    this.handle.attach(ctx);
+  }
+  pause(): void {
+    this.handle.handOver();
+    this.handle.setPaused(true);
+  }
+  resume(): void {
+    this.handle.setPaused(false);
+  }
+  exit(): void {
+    this.handle.close();
+  }
+}
+
+/**
+ * The `lib` input factory. `onCreate` receives each instance's handle (the
+ * pipeline hands them out by instance name). Property: overflow (buffer | drop).
+ */
+export function libInputFactory(onCreate: (handle: LibInput) => void): InputPluginFactory {
+  return {
+    kind: 'input',
+    name: 'lib',
+    description: 'Records pushed by the host application',
+    create() {
+      const handle = new LibInput();
+      onCreate(handle);
+      return new LibInputPlugin(handle);
+    },
+  };
+}

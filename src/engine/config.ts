@@ -1,0 +1,87 @@
+/**
+ * What a pipeline is made of, as the library API takes it. Every setting can
+ * be given as a typed field or, as in a Fluent Bit config, as a key inside
+ * `properties` (Match, Tag, Retry_Limit, Mem_Buf_Limit, ...): the command
+ * line's config parsers produce exactly these objects. Keys Fluent Bit keeps
+ * for itself never reach the plugin.
+ */
+import type { EventFormat } from '../events/chunk.js';
+import type { HostLogger, LogLevelName } from '../logging.js';
+import type { PropertiesInput } from '../plugin/properties.js';
+import type { PluginFactory } from './plugin-api.js';
+
+export interface ServiceConfig {
+  /** Seconds between flushes of open chunks (Fluent Bit `Flush`, default 1). */
+  flush?: number | string;
+  /** Seconds stop() waits for pending data (default 5; -1 = until done). */
+  grace?: number | string;
+  logLevel?: LogLevelName;
+  /** Retry backoff, seconds (scheduler.base 5, scheduler.cap 2000). */
+  schedulerBase?: number | string;
+  schedulerCap?: number | string;
+  /** Bytes at which a chunk is flushed before the interval (default 2 MB, Fluent Bit's chunk size). */
+  chunkSize?: number | string;
+}
+
+export interface InputConfig {
+  /** Plugin name: a built-in (lib, dummy, stdin), a loaded .so, or a registered TS plugin. */
+  name: string;
+  alias?: string;
+  /** Tag of its events (default: the instance name). */
+  tag?: string;
+  /** Bytes buffered in the engine at which the input is paused (default: no per-input limit). */
+  memBufLimit?: number | string;
+  logLevel?: LogLevelName;
+  /** Milliseconds between collects, for .so inputs and poll-style TS inputs (default 1000). */
+  interval?: number;
+  properties?: PropertiesInput;
+}
+
+export interface OutputConfig {
+  name: string;
+  alias?: string;
+  /** Tag pattern with `*` wildcards. */
+  match?: string;
+  /** Regular expression on the tag; tried instead of match. */
+  matchRegex?: string;
+  /** Re-tries after the first attempt; 'no_limits' / -1 unlimited; 'no_retries' / 0 none (default 1). */
+  retryLimit?: number | string;
+  /** Concurrent flushes (default 1). */
+  workers?: number | string;
+  /** Bytes held for this output at which its inputs are paused (default 64 MiB; key storage.total_limit_size). */
+  queueLimit?: number | string;
+  eventFormat?: EventFormat;
+  logLevel?: LogLevelName;
+  properties?: PropertiesInput;
+}
+
+export interface CustomConfig {
+  name: string;
+  alias?: string;
+  logLevel?: LogLevelName;
+  properties?: PropertiesInput;
+}
+
+export interface PipelineConfig {
+  service?: ServiceConfig;
+  /** .so plugins to load; instances then refer to them by registered name. */
+  plugins?: string[];
+  /** Plugins written in TypeScript, referred to by name. */
+  register?: PluginFactory[];
+  inputs?: InputConfig[];
+  outputs?: OutputConfig[];
+  customs?: CustomConfig[];
+  logger?: HostLogger;
+}
+
+export const DEFAULTS = {
+  flush: 1,
+  grace: 5,
+  schedulerBase: 5,
+  schedulerCap: 2000,
+  chunkSize: 2_048_000,
+  retryLimit: 1,
+  workers: 1,
+  queueLimit: 64 * 1024 * 1024,
+  interval: 1000,
+} as const;

@@ -1,0 +1,44 @@
+/** Per-instance counters, readable at any time through Pipeline.metrics(). */
+
+export interface InputMetrics {
+  records: number;
+  bytes: number;
+  /** Bytes of this input's data buffered in the engine (all outputs). */
+  bufferedBytes: number;
+  paused: boolean;
+  /** Times the input was paused for backpressure. */
+  pauses: number;
+  /** Records matching no output (counted and logged, as nothing may vanish silently). */
+  unroutedRecords: number;
+  /** Records refused by a drop policy (only when one was chosen). */
+  droppedRecords: number;
+  /** Chunks whose data was partly malformed (valid leading events kept). */
+  malformedChunks: number;
+}
+
+export interface OutputMetrics {
+  /** Delivered: the plugin returned ok. */
+  records: number;
+  bytes: number;
+  chunks: number;
+  /** Flushes that returned error (chunk dropped for this output). */
+  errors: number;
+  /** Retries scheduled. */
+  retries: number;
+  /** Records in chunks that were retried. */
+  retriedRecords: number;
+  /** Chunks dropped because their retries ran out. */
+  retriesFailed: number;
+  /** Records dropped: error results and exhausted retries. */
+  droppedRecords: number;
+  /** Open, queued, in flight or waiting for a retry. */
+  queuedBytes: number;
+  queuedChunks: number;
+  inFlight: number;
+  /** Flush latency, plugin call only. */
+  flushLatencyMs: { count: number; avg: number; max: number };
+}
+
+export function emptyInputMetrics(): InputMetrics {
+  return { records: 0, bytes: 0, bufferedBytes: 0, paused: false, pauses: 0, unroutedRecords: 0, droppedRecords: 0, malformedChunks: 0 };
+}

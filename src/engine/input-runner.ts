@@ -1,0 +1,205 @@
+/**
+ * One input in a pipeline: runs its plugin (push-style start() or a
+ * collect() loop), turns what it produces into trusted chunks, counts its
+ * bytes while outputs hold them, and pauses it when its Mem_Buf_Limit or the
+ * queue limit of an output it feeds is reached. It resumes once both are
+ * back under half their limit (so a consumer that frees one chunk at a time
+ * does not bounce the plugin between pause and resume).
+ */
+import { EventEmitter } from 'node:events';
+import type { Chunk, EventFormat } from '../events/chunk.js';
+import { ChunkWriter, type LogEvent } from '../events/encoder.js';
+import { normalizeInputChunk } from '../events/normalize.js';
+import { emptyInputMetrics, type InputMetrics } from './counters.js';
+import type { Contributor, OutputRunner } from './output-runner.js';
+import type { InputContext, InputPlugin, InputSink } from './plugin-api.js';
+
+export interface InputRunnerOptions {
+  name: string;
+  tag: string;
+  plugin: InputPlugin;
+  context: Omit<InputContext, 'sink' | 'tag' | 'chunkSize'>;
+  /** Bytes of this input buffered in the engine at which it is paused; 0 = no limit. */
+  memBufLimit: number;
+  /** Milliseconds between collect() calls for poll-style inputs. */
+  interval: number;
+  /** Encoded batches are cut at this size, so outputs can keep chunks within it. */
+  chunkSize: number;
+  /** Hands a trusted chunk to the router; returns the outputs it went to. */
+  route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[];
+}
+
+export class InputRunner extends EventEmitter implements Contributor {
+  readonly name: string;
+  readonly tag: string;
+  readonly plugin: InputPlugin;
+  readonly context: InputContext;
+  private readonly metricsValue: InputMetrics = emptyInputMetrics();
+  private readonly feeds = new Set<OutputRunner>();
+  private pausedByPressure = false;
+  private stopped = false;
+  private ended = false;
+  private collectTimer?: NodeJS.Timeout;
+  private collecting = false;
+
+  constructor(private readonly options: InputRunnerOptions) {
+    super();
+    this.name = options.name;
+    this.tag = options.tag;
+    this.plugin = options.plugin;
+    const sink: InputSink = {
+      events: (events, tag) => this.acceptEvents(events, tag ?? this.tag),
+      raw: (data, tag) => this.acceptRaw(data, tag ?? this.tag),
+      chunk: (chunk, tag) => (chunk.events > 0 ? this.accept(tag ?? this.tag, chunk) : !this.pausedByPressure),
+      end: () => this.markEnded(),
+      dropped: (records, reason) => this.countDropped(records, reason),
+    };
+    this.context = { ...options.context, tag: options.tag, chunkSize: options.chunkSize, sink };
+  }
+
+  get paused(): boolean {
+    return this.pausedByPressure;
+  }
+
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  metrics(): InputMetrics {
+    return { ...this.metricsValue, paused: this.pausedByPressure };
+  }
+
+  async init(): Promise<void> {
+    await this.plugin.init?.(this.context);
+  }
+
+  async start(): Promise<void> {
+    if (this.plugin.start) await this.plugin.start(this.context);
+    if (this.plugin.collect) this.scheduleCollect(0);
+  }
+
+  /** Shutdown: stop producing for good. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.collectTimer);
+    this.plugin.pause?.();
+  }
+
+  async exit(): Promise<void> {
+    this.stop();
+    await this.plugin.exit?.();
+  }
+
+  /** Contributor: an output is done with `bytes` of this input's data. */
+  release(bytes: number): void {
+    this.metricsValue.bufferedBytes -= bytes;
+  }
+
+  /** After outputs released bytes: resume if every limit is back under its mark. */
+  reconsider(): void {
+    if (!this.pausedByPressure || this.stopped) return;
+    const limit = this.options.memBufLimit;
+    if (limit > 0 && this.metricsValue.bufferedBytes > limit / 2) return;
+    for (const output of this.feeds) if (!output.belowResumeMark) return;
+    this.pausedByPressure = false;
+    this.plugin.resume?.();
+    if (this.plugin.collect && !this.collectTimer) this.scheduleCollect(0);
+    this.emit('resume');
+  }
+
+  private lastDropLog = 0;
+
+  /** Drop policies: count what the input refused, and say so (at most once a second). */
+  private countDropped(records: number, reason: string): void {
+    this.metricsValue.droppedRecords += records;
+    const now = Date.now();
+    if (now - this.lastDropLog >= 1000) {
+      this.lastDropLog = now;
+      this.context.logger.warn({ droppedRecords: this.metricsValue.droppedRecords }, `records dropped: ${reason}`);
+    }
+  }
+
+  private acceptEvents(events: Iterable<LogEvent>, tag: string): boolean {
+    const list = Array.isArray(events) ? (events as LogEvent[]) : [...events];
+    if (list.length === 0) return !this.pausedByPressure;
+    const format: EventFormat = list.some((e) => e.metadata !== undefined && Object.keys(e.metadata).length > 0) ? 'v2' : 'v1';
+    const writer = new ChunkWriter(format, Math.min(this.options.chunkSize, list.length * 256));
+    for (const event of list) {
+      writer.append(event);
+      if (writer.byteLength >= this.options.chunkSize) this.accept(tag, writer.finish());
+    }
+    if (writer.events > 0) this.accept(tag, writer.finish());
+    return !this.pausedByPressure;
+  }
+
+  private acceptRaw(data: Uint8Array, tag: string): boolean {
+    const { chunk, failure } = normalizeInputChunk(data);
+    if (failure) {
+      this.metricsValue.malformedChunks++;
+      this.context.logger.warn(
+        { event: failure.event, offset: failure.offset, kept: chunk.events },
+        `malformed data: ${failure.message}; kept the ${chunk.events} event(s) before it, dropped the rest of the chunk`,
+      );
+    }
+    return chunk.events > 0 ? this.accept(tag, chunk) : !this.pausedByPressure;
+  }
+
+  private accept(tag: string, chunk: Chunk): boolean {
+    const m = this.metricsValue;
+    m.records += chunk.events;
+    m.bytes += chunk.data.length;
+    const outputs = this.options.route(this, tag, chunk);
+    if (outputs.length === 0) {
+      m.unroutedRecords += chunk.events;
+      this.emit('unrouted', tag, chunk.events);
+      return !this.pausedByPressure;
+    }
+    m.bufferedBytes += chunk.data.length * outputs.length;
+    for (const output of outputs) this.feeds.add(output);
+    this.checkPressure(outputs);
+    return !this.pausedByPressure;
+  }
+
+  private checkPressure(outputs: OutputRunner[]): void {
+    if (this.pausedByPressure || this.stopped) return;
+    const limit = this.options.memBufLimit;
+    const overOwn = limit > 0 && this.metricsValue.bufferedBytes >= limit;
+    if (!overOwn && !outputs.some((output) => output.overLimit)) return;
+    this.pausedByPressure = true;
+    this.metricsValue.pauses++;
+    clearTimeout(this.collectTimer);
+    this.collectTimer = undefined;
+    this.plugin.pause?.();
+    this.context.logger.debug({ bufferedBytes: this.metricsValue.bufferedBytes }, 'paused: buffer limit reached');
+    this.emit('pause');
+  }
+
+  private markEnded(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.collectTimer);
+    this.emit('end');
+  }
+
+  private scheduleCollect(delay: number): void {
+    if (this.stopped || this.ended || this.pausedByPressure) return;
+    this.collectTimer = setTimeout(() => void this.collectOnce(), delay);
+  }
+
+  private async collectOnce(): Promise<void> {
+    this.collectTimer = undefined;
+    if (this.collecting) return;
+    this.collecting = true;
+    const started = Date.now();
+    try {
+      const events = await this.plugin.collect!(this.context);
+      if (events && !this.stopped) this.acceptEvents(events, this.tag);
+    } catch (error) {
+      this.context.logger.error({ err: error }, `collect failed: ${(error as Error)?.message ?? String(error)}`);
+    } finally {
+      this.collecting = false;
+    }
+    const interval = this.plugin.interval ?? this.options.interval;
+    this.scheduleCollect(Math.max(0, interval - (Date.now() - started)));
+  }
+}

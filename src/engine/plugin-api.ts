@@ -1,0 +1,119 @@
+/**
+ * The interface every pipeline plugin implements: the built-ins (src/builtin),
+ * plugins users write in TypeScript, and the adapters around .so plugins
+ * (so-plugins.ts). It mirrors the Fluent Bit lifecycle: init, then collect
+ * (inputs) or flush (outputs) resolving ok | retry | error, then exit.
+ */
+import type { Chunk, EventFormat } from '../events/chunk.js';
+import type { DecodedEvent } from '../events/decoder.js';
+import type { LogEvent } from '../events/encoder.js';
+import type { FlushResult } from '../plugin/output.js';
+import type { HostLogger } from '../logging.js';
+
+/** Instance properties as a plugin sees them: reserved keys removed, ${ENV} expanded. */
+export interface PluginProperties {
+  /** Case-insensitive lookup, first match wins (as Fluent Bit's get_property). */
+  get(key: string): string | undefined;
+  entries(): Array<[string, string]>;
+}
+
+export interface PluginContext {
+  /** Instance name, e.g. "dummy.0" or the Alias. */
+  readonly name: string;
+  readonly properties: PluginProperties;
+  readonly logger: HostLogger;
+}
+
+/** What an input hands to the engine. */
+export interface InputSink {
+  /**
+   * Events, encoded once into the engine's chunk format. Returns false when
+   * the engine wants the input to slow down (it will also be paused).
+   */
+  events(events: Iterable<LogEvent>, tag?: string): boolean;
+  /** Raw MessagePack event bytes (e.g. from a .so input), normalised by the engine. */
+  raw(data: Uint8Array, tag?: string): boolean;
+  /** Events already encoded by flbhost's encoder (a Chunk is valid by construction). */
+  chunk(chunk: Chunk, tag?: string): boolean;
+  /** The input has no more data (stdin at EOF, dummy after `samples`). */
+  end(): void;
+  /** Records the input refused itself under a drop policy: counted and logged. */
+  dropped(records: number, reason: string): void;
+}
+
+export interface InputContext extends PluginContext {
+  /** The input's Tag (default: the instance name). */
+  readonly tag: string;
+  /** The engine's chunk size: inputs that batch hand over at most this much at a time. */
+  readonly chunkSize: number;
+  readonly sink: InputSink;
+}
+
+/**
+ * An input. Either push-style (start() and hand data to ctx.sink whenever it
+ * comes) or poll-style (collect() is called every `interval` ms).
+ */
+export interface InputPlugin {
+  /** Registered name, used in configs (`Name dummy`). */
+  readonly name: string;
+  readonly description?: string;
+  init?(ctx: InputContext): void | Promise<void>;
+  /** Push-style inputs start producing here. */
+  start?(ctx: InputContext): void | Promise<void>;
+  /** Poll-style inputs return events (or nothing) each interval. */
+  collect?(ctx: InputContext): Iterable<LogEvent> | undefined | Promise<Iterable<LogEvent> | undefined>;
+  /** Milliseconds between collect() calls (default 1000). */
+  readonly interval?: number;
+  /** Stop producing until resume() (backpressure, shutdown). */
+  pause?(): void;
+  resume?(): void;
+  exit?(): void | Promise<void>;
+}
+
+/** One chunk for an output: the bytes, and the events decoded on demand. */
+export interface OutputChunk {
+  readonly tag: string;
+  readonly chunk: Chunk;
+  /** Decodes the chunk (cached). */
+  events(): DecodedEvent[];
+}
+
+export interface OutputContext extends PluginContext {}
+
+export interface OutputPlugin {
+  readonly name: string;
+  readonly description?: string;
+  /** Event format this output wants its chunks in (default 'v1'). */
+  readonly eventFormat?: EventFormat;
+  init?(ctx: OutputContext): void | Promise<void>;
+  flush(chunk: OutputChunk, ctx: OutputContext): FlushResult | Promise<FlushResult>;
+  exit?(): void | Promise<void>;
+}
+
+/** Host settings of the instance being created (plugins may ignore them). */
+export interface InstanceSettings {
+  logLevel?: import('../logging.js').LogLevelName;
+  /** Outputs: concurrent flushes the engine will make. */
+  workers?: number;
+  /** Outputs: the event format the engine will hand over. */
+  eventFormat?: EventFormat;
+  /** Inputs: milliseconds between collects. */
+  interval?: number;
+}
+
+/** Makes plugin instances; `create` is called once per configured instance. */
+export interface InputPluginFactory {
+  readonly kind: 'input';
+  readonly name: string;
+  readonly description: string;
+  create(settings: InstanceSettings): InputPlugin | Promise<InputPlugin>;
+}
+
+export interface OutputPluginFactory {
+  readonly kind: 'output';
+  readonly name: string;
+  readonly description: string;
+  create(settings: InstanceSettings): OutputPlugin | Promise<OutputPlugin>;
+}
+
+export type PluginFactory = InputPluginFactory | OutputPluginFactory;
