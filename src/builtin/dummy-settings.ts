@@ -1,0 +1,78 @@
+/**
+ * The configuration of the `dummy` input, read and checked once at init
+ * with Fluent Bit's in_dummy keys and defaults.
+ */
+import { EventTime } from '../events/event-time.js';
+import type { PluginContext } from '../engine/plugin-api.js';
+import { PropertyReader } from './property-reader.js';
+
+export interface DummySettings {
+  /** The record every event carries. */
+  record: Record<string, unknown>;
+  /** v2 metadata of every event. */
+  metadata: Record<string, unknown>;
+  /** Generations before the input ends; 0 = unlimited. */
+  samples: number;
+  /** Generations per second. */
+  perSecond: number;
+  /** Events per generation. */
+  copies: number;
+  /** start_time_sec/start_time_nsec, when either is set. */
+  startTime: EventTime | undefined;
+  fixedTimestamp: boolean;
+  /** Generate once at start instead of waiting one period first. */
+  flushOnStartup: boolean;
+}
+
+const DEFAULT_RECORD = '{"message":"dummy"}';
+const MAX_NANOSECONDS = 999_999_999;
+
+export function readDummySettings(ctx: PluginContext): DummySettings {
+  const properties = new PropertyReader(ctx);
+  return {
+    record: readJsonObject(properties, 'dummy', DEFAULT_RECORD),
+    metadata: readJsonObject(properties, 'metadata', '{}'),
+    samples: properties.integer('samples', 0, { min: 0 }),
+    perSecond: readPerSecond(properties),
+    copies: properties.integer('copies', 1, { min: 1 }),
+    startTime: readStartTime(properties),
+    fixedTimestamp: properties.boolean('fixed_timestamp', false),
+    flushOnStartup: properties.boolean('flush_on_startup', false),
+  };
+}
+
+/**
+ * Fluent Bit warns and falls back to the default on bad JSON; a typo in a
+ * test record is better reported than silently replaced, so here it is an
+ * error.
+ */
+function readJsonObject(properties: PropertyReader, key: string, fallback: string): Record<string, unknown> {
+  const text = properties.string(key, fallback);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw properties.error(key, text, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw properties.error(key, text, 'is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** interval_sec/interval_nsec win over rate, as in Fluent Bit. */
+function readPerSecond(properties: PropertyReader): number {
+  const rate = properties.number('rate', 1, { above: 0 });
+  const intervalSeconds = properties.integer('interval_sec', 0, { min: 0 });
+  const intervalNanoseconds = properties.integer('interval_nsec', 0, { min: 0 });
+  const interval = intervalSeconds + intervalNanoseconds / 1e9;
+  return interval > 0 ? 1 / interval : rate;
+}
+
+/** Either key alone sets the start time, the other part being 0 (Fluent Bit's -1 means unset). */
+function readStartTime(properties: PropertyReader): EventTime | undefined {
+  const seconds = properties.integer('start_time_sec', -1, { min: -1, max: 0xfffffffd });
+  const nanoseconds = properties.integer('start_time_nsec', -1, { min: -1, max: MAX_NANOSECONDS });
+  if (seconds < 0 && nanoseconds < 0) return undefined;
+  return new EventTime(Math.max(seconds, 0), Math.max(nanoseconds, 0));
+}
