@@ -443,23 +443,42 @@ Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
   });
 }
 
-// flush(tag: string, data: Uint8Array): Promise<number>
+// flush(tag: string, data: Uint8Array | Uint8Array[]): Promise<number>
 Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(env, "flush(tag, data): tag must be a string and data a Uint8Array");
+  auto is_bytes = [](const Napi::Value& v) {
+    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+  };
+  if (info.Length() < 2 || !info[0].IsString() || !(is_bytes(info[1]) || info[1].IsArray())) {
+    throw Napi::TypeError::New(env, "flush(tag, data): tag must be a string and data a Uint8Array or an array of them");
   }
-  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  // Pieces of one chunk (the engine's, in order) or one whole chunk.
+  std::vector<Napi::Uint8Array> pieces;
+  if (info[1].IsArray()) {
+    Napi::Array list = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value piece = list.Get(i);
+      if (!is_bytes(piece)) throw Napi::TypeError::New(env, "flush(tag, data): every piece must be a Uint8Array");
+      pieces.push_back(piece.As<Napi::Uint8Array>());
+    }
+  } else {
+    pieces.push_back(info[1].As<Napi::Uint8Array>());
+  }
   std::string tag = info[0].As<Napi::String>().Utf8Value();
   // The plugin gets a copy owned by the flush, not the JS memory: JS can
   // detach or transfer an ArrayBuffer at any moment (postMessage,
   // structuredClone) and environment teardown frees it, while the plugin
   // may still be reading on its thread. The copy is made here, overlapping
-  // the plugin's work on earlier chunks (npm run bench measures its cost).
-  size_t length = data.ByteLength();
+  // the plugin's work on earlier chunks (npm run bench measures its cost),
+  // and it is the only one: pieces are copied straight into it.
+  size_t length = 0;
+  for (auto& piece : pieces) length += piece.ByteLength();
   std::unique_ptr<uint8_t[]> copy(new uint8_t[length > 0 ? length : 1]);
-  if (length > 0) memcpy(copy.get(), data.Data(), length);
+  size_t at = 0;
+  for (auto& piece : pieces) {
+    if (piece.ByteLength() > 0) memcpy(copy.get() + at, piece.Data(), piece.ByteLength());
+    at += piece.ByteLength();
+  }
   return QueuePluginWork(env, "flush", [&](napi_deferred deferred, std::string* error) {
     return instance_->Flush(deferred, std::move(copy), length, std::move(tag), error);
   });

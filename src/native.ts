@@ -122,9 +122,10 @@ export interface NativeOutput {
   start(): Promise<number>;
   /**
    * FLBPluginFlushCtx / FLBPluginFlush. Resolves with the plugin's raw
-   * return code. `data` is pinned, not copied, until the promise settles.
+   * return code. `data` (one chunk, or its pieces in order) is copied into
+   * memory the flush owns before this returns.
    */
-  flush(tag: string, data: Uint8Array): Promise<number>;
+  flush(tag: string, data: Uint8Array | Uint8Array[]): Promise<number>;
   /** OutputPreExit(0), ExitCtx or Exit, then Unregister after the last instance. */
   close(): Promise<void>;
   setLogLevel(level: number): void;

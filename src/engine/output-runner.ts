@@ -30,7 +30,9 @@ interface OpenChunk {
 
 interface QueuedChunk {
   tag: string;
-  chunk: Chunk;
+  pieces: Piece[];
+  /** Assembled on first use (TS outputs, format conversion). */
+  chunk?: Chunk;
   bytes: number;
   events: number;
   contributions: Map<Contributor, number>;
@@ -200,7 +202,7 @@ export class OutputRunner {
     this.open.delete(tag);
     this.ready.push({
       tag,
-      chunk: this.assemble(open),
+      pieces: open.pieces,
       bytes: open.bytes,
       events: open.events,
       contributions: open.contributions,
@@ -210,10 +212,10 @@ export class OutputRunner {
   }
 
   /** One chunk in this output's format, copying the pieces once. */
-  private assemble(open: OpenChunk): Chunk {
+  private assemble(queued: QueuedChunk): Chunk {
     const format = this.options.format;
-    const data = open.pieces.length === 1 ? open.pieces[0]!.data : concat(open.pieces, open.bytes);
-    if (open.pieces.every((piece) => piece.format === format)) return trustedChunk(data, format, open.events);
+    const data = queued.pieces.length === 1 ? queued.pieces[0]!.data : concat(queued.pieces, queued.bytes);
+    if (queued.pieces.every((piece) => piece.format === format)) return trustedChunk(data, format, queued.events);
     return validateChunk(data, format); // re-encodes the events in the other format
   }
 
@@ -229,10 +231,16 @@ export class OutputRunner {
     this.flying.add(queued);
     const { plugin, context } = this.options;
     let decoded: DecodedEvent[] | undefined;
+    const format = this.options.format;
+    const whole = () => (queued.chunk ??= this.assemble(queued));
     const outputChunk: OutputChunk = {
       tag: queued.tag,
-      chunk: queued.chunk,
-      events: () => (decoded ??= decodeChunk(queued.chunk.data, queued.tag).events),
+      get chunk() {
+        return whole();
+      },
+      records: queued.events,
+      events: () => (decoded ??= decodeChunk(whole().data, queued.tag).events),
+      pieces: () => (queued.pieces.every((piece) => piece.format === format) ? queued.pieces.map((piece) => piece.data) : undefined),
     };
     const started = performance.now();
     let result: FlushResult;

@@ -73,9 +73,17 @@ export interface InputPlugin {
 /** One chunk for an output: the bytes, and the events decoded on demand. */
 export interface OutputChunk {
   readonly tag: string;
+  /** The whole chunk, in the output's event format (assembled on first use). */
   readonly chunk: Chunk;
+  readonly records: number;
   /** Decodes the chunk (cached). */
   events(): DecodedEvent[];
+  /**
+   * The chunk as the pieces it was built from, in order, when they are all
+   * in the output's format already: a plugin that copies the bytes anyway
+   * (the .so adapter) skips assembling them.
+   */
+  pieces(): Uint8Array[] | undefined;
 }
 
 export interface OutputContext extends PluginContext {}

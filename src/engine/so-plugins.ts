@@ -80,7 +80,8 @@ class SoOutput implements OutputPlugin {
   }
 
   flush(chunk: OutputChunk): Promise<FlushResult> {
-    return this.instance!.flush(chunk.tag, chunk.chunk);
+    const pieces = chunk.pieces();
+    return pieces ? this.instance!.flushPieces(chunk.tag, pieces) : this.instance!.flush(chunk.tag, chunk.chunk);
   }
 
   async exit(): Promise<void> {

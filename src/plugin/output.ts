@@ -87,12 +87,27 @@ export class OutputInstance {
     if (chunk.data.byteLength > MAX_CHUNK_BYTES) {
       throw new ChunkError(`${chunk.data.byteLength} bytes is more than a plugin can take (${MAX_CHUNK_BYTES})`, 0, 0);
     }
-    const code = await this.native.flush(tag, chunk.data);
+    return this.resultOf(tag, await this.native.flush(tag, chunk.data));
+  }
+
+  private resultOf(tag: string, code: number): FlushResult {
     const result = flushResultOf(code);
     if (result === 'error' && code !== 0) {
       this.logger.warn({ tag, returnCode: code }, `flush returned ${code}, which is not FLB_OK, FLB_RETRY or FLB_ERROR: treated as FLB_ERROR`);
     }
     return result;
+  }
+
+  /**
+   * @internal The engine's path: a chunk still in the pieces it was built
+   * from (all trusted, all in this instance's event format), copied once
+   * into the flush's own memory.
+   */
+  async flushPieces(tag: string, pieces: Uint8Array[]): Promise<FlushResult> {
+    if (this.stateValue !== 'running') {
+      throw new PluginError(`${this.name}: cannot flush, the instance is ${this.stateValue}`, this.details('flush'));
+    }
+    return this.resultOf(tag, await this.native.flush(tag, pieces));
   }
 
   /**

@@ -81,7 +81,7 @@ export function outputContext(pairs: Array<[string, string]> = [], name = 'out.0
 /** A chunk of `events` as an output receives it. */
 export function outputChunk(events: LogEvent[], tag = 'app.log', format: EventFormat = 'v1'): OutputChunk {
   const chunk = encodeChunk(events, { format });
-  return { tag, chunk, events: () => decodeChunk(chunk.data, tag).events };
+  return { tag, chunk, records: chunk.events, events: () => decodeChunk(chunk.data, tag).events, pieces: () => [chunk.data] };
 }
 
 /** A Writable that collects what is written, optionally slowly and with a tiny buffer. */

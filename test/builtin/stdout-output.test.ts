@@ -18,7 +18,7 @@ function chunkWithTimeInRecord(): OutputChunk {
   const time = [0xd7, 0x00, ...u32(TIME.seconds), ...u32(TIME.nanoseconds)];
   const data = Uint8Array.from([0x92, ...time, 0x81, 0xa4, ...Buffer.from('when'), ...time]);
   const chunk = validateChunk(data);
-  return { tag: 'app.log', chunk, events: () => decodeChunk(chunk.data, 'app.log').events };
+  return { tag: 'app.log', chunk, records: chunk.events, events: () => decodeChunk(chunk.data, 'app.log').events, pieces: () => [chunk.data] };
 }
 
 function u32(n: number): number[] {
