@@ -19,32 +19,15 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "abi.h"
+#define MINI_HOST_PROG "direct_flush"
+#include "mini_host.h"  /* die, properties, flb_api, loading, threads, timing */
 
 #define BENCH_TAG "bench"
-
-struct prop {
-    const char *key;
-    size_t key_len;
-    const char *value;
-};
-
-/* What the plugin gets as its opaque o_ins: our property list. */
-struct bench_instance {
-    struct prop *props;
-    int count;
-};
 
 struct flush_job {
     flb_flush_ctx_fn flush_ctx;
@@ -57,78 +40,6 @@ struct flush_job {
     unsigned long long failed_at;  /* 1-based; 0 = every flush returned FLB_OK */
     int failed_ret;
 };
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("direct_flush: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-/* ---- the flb_api the plugin calls back into ------------------------------ */
-
-static const char *get_property(const char *key, void *ins)
-{
-    struct bench_instance *bi = ins;
-    int i;
-
-    if (!key || !bi) {
-        return NULL;
-    }
-    /* Fluent Bit's rule: case-insensitive, exact length, first match wins. */
-    for (i = 0; i < bi->count; i++) {
-        if (strlen(key) == bi->props[i].key_len &&
-            strncasecmp(key, bi->props[i].key, bi->props[i].key_len) == 0) {
-            return bi->props[i].value;
-        }
-    }
-    return NULL;
-}
-
-static void *get_cmt(void *ins)
-{
-    (void)ins;
-    return NULL;  /* no metrics in the baseline */
-}
-
-static void log_print(int level, const char *file, int line, const char *fmt, ...)
-{
-    static const char *names[] = { "off", "error", "warn", "info", "debug", "trace" };
-    char msg[1024];
-    va_list ap;
-
-    (void)file;
-    (void)line;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    /* One fprintf per line so concurrent plugin threads do not interleave. */
-    fprintf(stderr, "[%s] %s\n", level >= 0 && level <= 5 ? names[level] : "log", msg);
-}
-
-static int log_check(void *ins, int level)
-{
-    (void)ins;
-    return level <= FLB_LOG_INFO;
-}
-
-/* ---- helpers ------------------------------------------------------------- */
-
-/* Like Fluent Bit's lookup: clear, dlsym, and trust dlerror, not NULL. */
-static void *symbol(void *handle, const char *name)
-{
-    void *p;
-
-    dlerror();
-    p = dlsym(handle, name);
-    return dlerror() ? NULL : p;
-}
 
 static unsigned char *read_file(const char *path, size_t *len)
 {
@@ -160,13 +71,6 @@ static unsigned char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *flush_thread(void *arg)
 {
     struct flush_job *job = arg;
@@ -175,7 +79,7 @@ static void *flush_thread(void *arg)
     double start;
     int ret;
 
-    start = now_seconds();
+    start = mh_now_seconds();
     for (i = 0; i < job->iterations; i++) {
         ret = job->flush_ctx
             ? job->flush_ctx(job->remote_context, job->data, job->len, tag)
@@ -186,51 +90,26 @@ static void *flush_thread(void *arg)
             break;
         }
     }
-    job->seconds = now_seconds() - start;
+    job->seconds = mh_now_seconds() - start;
     return NULL;
-}
-
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            printf("\\%c", c);
-        }
-        else if (c < 0x20) {
-            printf("\\u%04x", c);
-        }
-        else {
-            putchar(c);
-        }
-    }
-    putchar('"');
 }
 
 /* ---- main ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
-    static struct flb_plugin_proxy_def def;  /* zeroed, as the ABI requires */
-    static struct flb_api api;
+    static struct mh_library lib;  /* def and api: alive until Unregister */
     static struct flb_plugin_proxy_context context;
     static struct flbgo_output_plugin plugin;
-    struct bench_instance instance = { NULL, 0 };
+    struct mh_instance instance;
     struct flush_job job;
-    flb_pre_register_fn pre_register;
-    flb_register_fn reg;
     flb_init_fn init;
     flb_pre_run_fn pre_run;
     flb_pre_exit_fn pre_exit;
     flb_exit_ctx_fn exit_ctx;
     flb_exit_fn exit_fn;
     flb_unregister_fn unregister;
-    sigset_t block, old;
-    pthread_t thread;
     unsigned char *chunk;
-    char *endp;
-    void *handle;
     int i, ret;
 
     if (argc < 4) {
@@ -238,59 +117,23 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(&job, 0, sizeof(job));
-    errno = 0;
-    job.iterations = strtoull(argv[3], &endp, 10);
-    if (errno || *endp || endp == argv[3] || job.iterations == 0 || argv[3][0] == '-') {
-        die("ITERATIONS must be a positive integer, got '%s'", argv[3]);
+    job.iterations = mh_parse_count(argv[3], "ITERATIONS");
+
+    mh_instance_alloc(&instance, argc - 4);
+    for (i = 4; i < argc; i++) {
+        mh_instance_add(&instance, argv[i], argv[i]);
     }
 
-    instance.count = argc - 4;
-    instance.props = calloc((size_t)instance.count + 1, sizeof(*instance.props));
-    if (!instance.props) {
-        die("out of memory");
-    }
-    for (i = 0; i < instance.count; i++) {
-        const char *kv = argv[4 + i];
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv) {
-            die("property '%s' is not key=value", kv);
-        }
-        instance.props[i].key = kv;
-        instance.props[i].key_len = (size_t)(eq - kv);
-        instance.props[i].value = eq + 1;
-    }
+    mh_load(&lib, argv[1], FLB_PROXY_OUTPUT_PLUGIN, NULL);
 
-    handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        die("dlopen failed: %s", dlerror());
-    }
-
-    pre_register = (flb_pre_register_fn)symbol(handle, "FLBPluginPreRegister");
-    reg = (flb_register_fn)symbol(handle, "FLBPluginRegister");
-    if (!reg) {
-        die("%s does not export FLBPluginRegister", argv[1]);
-    }
-    if (pre_register && pre_register(0) == -1) {
-        die("FLBPluginPreRegister returned -1");
-    }
-    if (reg(&def) == -1) {
-        die("FLBPluginRegister returned -1");
-    }
-    if (def.proxy != FLB_PROXY_GOLANG || def.type != FLB_PROXY_OUTPUT_PLUGIN) {
-        die("not an output proxy plugin (proxy=%d, type=%d)", def.proxy, def.type);
-    }
-    if (!def.name) {
-        die("FLBPluginRegister set no name");
-    }
-
-    init = (flb_init_fn)symbol(handle, "FLBPluginInit");
-    job.flush_ctx = (flb_flush_ctx_fn)symbol(handle, "FLBPluginFlushCtx");
-    job.flush = (flb_flush_fn)symbol(handle, "FLBPluginFlush");
-    pre_run = (flb_pre_run_fn)symbol(handle, "FLBPluginOutputPreRun");
-    pre_exit = (flb_pre_exit_fn)symbol(handle, "FLBPluginOutputPreExit");
-    exit_ctx = (flb_exit_ctx_fn)symbol(handle, "FLBPluginExitCtx");
-    exit_fn = (flb_exit_fn)symbol(handle, "FLBPluginExit");
-    unregister = (flb_unregister_fn)symbol(handle, "FLBPluginUnregister");
+    init = (flb_init_fn)mh_symbol(lib.handle, "FLBPluginInit");
+    job.flush_ctx = (flb_flush_ctx_fn)mh_symbol(lib.handle, "FLBPluginFlushCtx");
+    job.flush = (flb_flush_fn)mh_symbol(lib.handle, "FLBPluginFlush");
+    pre_run = (flb_pre_run_fn)mh_symbol(lib.handle, "FLBPluginOutputPreRun");
+    pre_exit = (flb_pre_exit_fn)mh_symbol(lib.handle, "FLBPluginOutputPreExit");
+    exit_ctx = (flb_exit_ctx_fn)mh_symbol(lib.handle, "FLBPluginExitCtx");
+    exit_fn = (flb_exit_fn)mh_symbol(lib.handle, "FLBPluginExit");
+    unregister = (flb_unregister_fn)mh_symbol(lib.handle, "FLBPluginUnregister");
     if (!init) {
         die("%s does not export FLBPluginInit", argv[1]);
     }
@@ -298,19 +141,8 @@ int main(int argc, char **argv)
         die("%s exports neither FLBPluginFlushCtx nor FLBPluginFlush", argv[1]);
     }
 
-    /* Every slot is filled: plugins may call any of them. */
-    api.output_get_property = get_property;
-    api.input_get_property = get_property;
-    api.custom_get_property = get_property;
-    api.output_get_cmt_instance = get_cmt;
-    api.input_get_cmt_instance = get_cmt;
-    api.log_print = log_print;
-    api.input_log_check = log_check;
-    api.output_log_check = log_check;
-    api.custom_log_check = log_check;
-
-    plugin.name = def.name;
-    plugin.api = &api;
+    plugin.name = lib.def.name;
+    plugin.api = &lib.api;
     plugin.o_ins = &instance;
     plugin.context = &context;
 
@@ -329,21 +161,7 @@ int main(int argc, char **argv)
     job.data = chunk;
     job.remote_context = context.remote_context;
 
-    /* Like the host's plugin threads: async signals stay with the main
-     * thread (the new thread inherits this mask). */
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGCHLD);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    ret = pthread_create(&thread, NULL, flush_thread, &job);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (ret != 0) {
-        die("pthread_create: %s", strerror(ret));
-    }
-    pthread_join(thread, NULL);
+    mh_run_thread(flush_thread, &job);
     if (job.failed_at) {
         die("flush %llu of %llu returned %d, not FLB_OK",
             job.failed_at, job.iterations, job.failed_ret);
@@ -360,7 +178,7 @@ int main(int argc, char **argv)
     }
 
     printf("{\"plugin\":");
-    print_json_string(def.name);
+    mh_print_json_string(lib.def.name);
     printf(",\"chunk_bytes\":%zu,\"iterations\":%llu,\"seconds\":%.9f,"
            "\"flushes_per_sec\":%.3f,\"bytes_per_sec\":%.1f}\n",
            job.len, job.iterations, job.seconds,
@@ -370,9 +188,9 @@ int main(int argc, char **argv)
     /* Unregister frees def.name, so it comes after the last use. The
      * library is not dlclose'd: Go plugins cannot be unloaded anyway. */
     if (unregister) {
-        unregister(&def);
+        unregister(&lib.def);
     }
     free(chunk);
-    free(instance.props);
+    mh_instance_free(&instance);
     return fflush(stdout) == 0 ? 0 : 1;
 }

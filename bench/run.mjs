@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
+import { pipelineBench } from './pipeline-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.FLBHOST_BENCH_SCALE ?? '1');
@@ -20,6 +21,7 @@ const report = {
   scale,
   flush: await flushBench(scale),
   input: await inputBench(scale),
+  pipeline: await pipelineBench(scale),
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
