@@ -34,6 +34,7 @@ export type {
   InstanceSettings,
 } from './engine/plugin-api.js';
 export { LibInput, type PushOptions, type OverflowPolicy } from './builtin/lib-input.js';
+export { callbackOutput, stdinInput, stdoutOutput, builtinPlugins, type CallbackOutputOptions, type CallbackResult, type EventsCallback } from './builtin/index.js';
 export { normalizeInputChunk, type NormalizeResult } from './events/normalize.js';
 export { FlbhostError, PluginError, ChunkError, ConfigError, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';

@@ -311,3 +311,25 @@ describe('pipeline: graceful shutdown', () => {
     expect(lines.at(-1)).toBe('unregister');
   });
 });
+
+describe('pipeline: built-in plugins', () => {
+  it('dummy → callback and file outputs, with Fluent Bit keys', async () => {
+    const { callbackOutput } = await import('../../src/index.js');
+    const seen: Array<{ tag: string; record: Record<string, unknown> }> = [];
+    const p = pipeline({
+      register: [callbackOutput((events) => void seen.push(...events))],
+      inputs: [{ name: 'dummy', properties: { Tag: 'dummy.app', Dummy: '{"message":"hi","n":1}', Samples: 5, Rate: 200 } }],
+      outputs: [
+        { name: 'callback', properties: { Match: 'dummy.*' } },
+        { name: 'file', properties: { Match: '*', Path: dir, File: 'dummy.out', Format: 'plain' } },
+      ],
+    });
+    await p.start();
+    await waitFor(() => p.metrics().inputs['dummy.0']!.records === 5, 5000, 'five samples');
+    const report = await p.stop();
+    expect(report.complete).toBe(true);
+    expect(seen).toHaveLength(5);
+    expect(seen[0]).toMatchObject({ tag: 'dummy.app', record: { message: 'hi', n: 1 } });
+    expect(readFileSync(join(dir, 'dummy.out'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual(new Array(5).fill({ message: 'hi', n: 1 }));
+  });
+});
