@@ -21,6 +21,17 @@ import { EventTime } from './event-time.js';
 const MAX_DEPTH = 100;
 const KEY_CACHE_LIMIT = 4096;
 
+/**
+ * Buffer#utf8Write, the method Buffer#write calls after checking its
+ * arguments: for the many short writes of an encoder that checking costs
+ * more than the copy. Falls back to Buffer#write where it is missing.
+ */
+type Utf8Writable = Buffer & { utf8Write?: (value: string, offset: number, length: number) => number };
+const writeUtf8: (buffer: Buffer, value: string, offset: number, length: number) => number =
+  typeof (Buffer.prototype as Utf8Writable).utf8Write === 'function'
+    ? (buffer, value, offset, length) => (buffer as Utf8Writable).utf8Write!(value, offset, length)
+    : (buffer, value, offset, length) => buffer.write(value, offset, length, 'utf8');
+
 /** Whether JSON.stringify keeps an object property with this value. */
 function isKept(value: unknown): boolean {
   const kind = typeof value;
@@ -203,7 +214,7 @@ export class RecordEncoder {
     const headerSize = maxBytes < 32 ? 1 : maxBytes < 0x100 ? 2 : maxBytes < 0x10000 ? 3 : 5;
     this.ensure(headerSize + maxBytes);
     const start = this.position;
-    const written = this.buffer.write(value, start + headerSize, 'utf8');
+    const written = writeUtf8(this.buffer, value, start + headerSize, maxBytes);
     const b = this.buffer;
     if (headerSize === 1) b[start] = 0xa0 | written;
     else if (headerSize === 2) {
