@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestRecord } from './records.mjs';
 import { encodeChunk, EventTime, loadPlugin } from '../dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,23 +27,8 @@ const CASES = [
   { records: 10_000, iterations: 400 },
 ];
 
-/** A ~200-byte log record, shaped like a pino request log. */
-function record(i) {
-  return {
-    level: 30,
-    time: 1700000000000 + i,
-    pid: 4242,
-    hostname: 'api-7f9c-2',
-    reqId: `req-${i}`,
-    req: { method: 'GET', url: `/v1/orders/${i}?expand=items`, remoteAddress: '10.0.3.17' },
-    res: { statusCode: 200 },
-    responseTime: 12.5,
-    msg: 'request completed',
-  };
-}
-
 function makeChunk(records) {
-  return encodeChunk(Array.from({ length: records }, (_, i) => ({ time: new EventTime(1700000000 + i, i), record: record(i) })));
+  return encodeChunk(Array.from({ length: records }, (_, i) => ({ time: new EventTime(1700000000 + i, i), record: requestRecord(i) })));
 }
 
 function runDirect(chunkFile, iterations) {

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestRecord } from './records.mjs';
 import { encodeChunk, EventTime } from '../dist/index.js';
 import { goFixture } from './go-fixture.mjs';
 
@@ -30,18 +31,7 @@ function runTool(args) {
 
 /** The same records the lib case pushes, as one 10,000-record chunk file for the direct host. */
 function recordChunkFile() {
-  const record = (i) => ({
-    level: 30,
-    time: 1700000000000 + i,
-    pid: 4242,
-    hostname: 'api-7f9c-2',
-    reqId: `req-${i}`,
-    req: { method: 'GET', url: `/v1/orders/${i}?expand=items`, remoteAddress: '10.0.3.17' },
-    res: { statusCode: 200 },
-    responseTime: 12.5,
-    msg: 'request completed',
-  });
-  const chunk = encodeChunk(Array.from({ length: 10_000 }, (_, i) => ({ time: new EventTime(1700000000 + i, 0), record: record(i) })));
+  const chunk = encodeChunk(Array.from({ length: 10_000 }, (_, i) => ({ time: new EventTime(1700000000 + i, 0), record: requestRecord(i) })));
   const path = join(work, 'records-10000.msgpack');
   writeFileSync(path, chunk.data);
   return path;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flatRecord, requestRecord } from './records.mjs';
 import { pino } from 'pino';
 import { Pipeline } from '../dist/index.js';
 
@@ -27,34 +28,8 @@ function peakRssMb() {
   return match ? Number(match[1]) / 1024 : null;
 }
 
-/** A ~200-byte log record, shaped like a pino request log. */
-function record(i) {
-  return {
-    level: 30,
-    time: 1700000000000 + i,
-    pid: 4242,
-    hostname: 'api-7f9c-2',
-    reqId: `req-${i}`,
-    req: { method: 'GET', url: `/v1/orders/${i}?expand=items`, remoteAddress: '10.0.3.17' },
-    res: { statusCode: 200 },
-    responseTime: 12.5,
-    msg: 'request completed',
-  };
-}
-
 async function whenProduced(pipeline, input, total) {
   while (pipeline.metrics().inputs[input].records < total) await new Promise((resolve) => setTimeout(resolve, 1));
-}
-
-/** A flat ~200-byte record: five keys, one long message. */
-function flatRecord(i) {
-  return {
-    level: 30,
-    time: 1700000000000 + i,
-    pid: 4242,
-    hostname: 'api-7f9c-2',
-    msg: `request ${i} completed: GET /v1/orders?expand=items&page=3 from 10.0.3.17 in 12.5 ms, 200 OK, 1734 bytes, cache miss, upstream orders-api-2`,
-  };
 }
 
 let pipeline;
@@ -62,7 +37,7 @@ let started;
 if (mode === 'lib-c' || mode === 'lib-c-flat' || mode === 'lib-go') {
   const [so, name, properties] =
     mode === 'lib-go' ? [goPlugin, 'gtagcount', { path: join(work, 'counts.json') }] : [plugin('out_count'), 'count', {}];
-  const make = mode === 'lib-c-flat' ? flatRecord : record;
+  const make = mode === 'lib-c-flat' ? flatRecord : requestRecord;
   pipeline = new Pipeline({
     logger,
     plugins: [so],

@@ -41,46 +41,9 @@ struct trace_state {
 
 static atomic_int null_context_flush_return = FLB_OK;
 
-/* One O_APPEND write per line, so lines from concurrent flushes stay whole. */
-__attribute__((format(printf, 1, 2)))
-static void trace(const char *fmt, ...)
-{
-    const char *path = getenv("FLBHOST_TRACE_FILE");
-    char small[256];
-    char *line = small;
-    va_list ap;
-    int n;
-
-    if (!path || !*path) {
-        return;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return;
-    }
-    if ((size_t)n >= sizeof(small) - 1) {
-        /* long tag: format again into a buffer of the exact size */
-        line = malloc((size_t)n + 2);
-        if (!line) {
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(line, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    line[n] = '\n';
-    line[n + 1] = '\0';
-    pu_append_text(path, line);
-    if (line != small) {
-        free(line);
-    }
-}
-
 FLB_EXPORT int FLBPluginPreRegister(int hot_reloading)
 {
-    trace("pre_register %d", hot_reloading);
+    pu_trace("pre_register %d", hot_reloading);
     return 0;
 }
 
@@ -90,7 +53,7 @@ FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
                     "Record every host call to $FLBHOST_TRACE_FILE") != 0) {
         return -1;
     }
-    trace("register");
+    pu_trace("register");
     return 0;
 }
 
@@ -102,7 +65,7 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
     struct trace_state *st;
     int flush_return = FLB_OK;
 
-    trace("init %s", id && *id ? id : "-");
+    pu_trace("init %s", id && *id ? id : "-");
     if (ret && pu_parse_int(ret, &flush_return) != 0) {
         pu_logf(&host, FLB_LOG_ERROR, "trace: invalid flush_return '%s'", ret);
         return FLB_ERROR;
@@ -123,7 +86,7 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
 
 FLB_EXPORT int FLBPluginOutputPreRun(int enable_hot_reload)
 {
-    trace("pre_run %d", enable_hot_reload);
+    pu_trace("pre_run %d", enable_hot_reload);
     return 0;
 }
 
@@ -132,20 +95,20 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
     struct trace_state *st = ctx;
 
     (void)data;
-    trace("flush_ctx %s %zu %s", st ? st->id : "null", len, tag ? tag : "");
+    pu_trace("flush_ctx %s %zu %s", st ? st->id : "null", len, tag ? tag : "");
     return st ? st->flush_return : atomic_load(&null_context_flush_return);
 }
 
 FLB_EXPORT void FLBPluginOutputPreExit(int shutdown_by_hot_reloading)
 {
-    trace("pre_exit %d", shutdown_by_hot_reloading);
+    pu_trace("pre_exit %d", shutdown_by_hot_reloading);
 }
 
 FLB_EXPORT int FLBPluginExitCtx(void *ctx)
 {
     struct trace_state *st = ctx;
 
-    trace("exit_ctx %s", st ? st->id : "null");
+    pu_trace("exit_ctx %s", st ? st->id : "null");
     if (st) {
         free(st->id);
         free(st);
@@ -155,6 +118,6 @@ FLB_EXPORT int FLBPluginExitCtx(void *ctx)
 
 FLB_EXPORT void FLBPluginUnregister(struct flb_plugin_proxy_def *def)
 {
-    trace("unregister");
+    pu_trace("unregister");
     pu_def_release(def);
 }
