@@ -24,6 +24,10 @@ export interface ServiceConfig {
 }
 
 export interface InputConfig {
+  /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
+  source?: string;
+  /** Expand ${ENV} in property values (default true; config files expand when read). */
+  expandEnv?: boolean;
   /** Plugin name: a built-in (lib, dummy, stdin), a loaded .so, or a registered TS plugin. */
   name: string;
   alias?: string;
@@ -38,6 +42,10 @@ export interface InputConfig {
 }
 
 export interface OutputConfig {
+  /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
+  source?: string;
+  /** Expand ${ENV} in property values (default true; config files expand when read). */
+  expandEnv?: boolean;
   name: string;
   alias?: string;
   /** Tag pattern with `*` wildcards. */
@@ -56,6 +64,10 @@ export interface OutputConfig {
 }
 
 export interface CustomConfig {
+  /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
+  source?: string;
+  /** Expand ${ENV} in property values (default true; config files expand when read). */
+  expandEnv?: boolean;
   name: string;
   alias?: string;
   logLevel?: LogLevelName;

@@ -9,6 +9,9 @@
  *   await pipeline.start();
  *   pipeline.input('lib.0').push({ msg: 'hello' });
  *   const report = await pipeline.stop();
+ *
+ * Emits 'inputsEnded' once every input has said it has no more data (stdin
+ * at EOF, dummy after its samples); .so inputs never end by themselves.
  */
 import { EventEmitter } from 'node:events';
 import { ConfigError, PluginError } from '../errors.js';
@@ -49,6 +52,34 @@ export interface PipelineMetrics {
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** What validate() checked: every plugin loaded and every instance's settings. */
+export interface ValidationReport {
+  plugins: Array<{ path: string; name: string; kind: PluginKind }>;
+  inputs: string[];
+  outputs: string[];
+  customs: string[];
+}
+
+interface ResolvedOutput {
+  factory: OutputPluginFactory;
+  name: string;
+  visible: Array<[string, string]>;
+  workers: number;
+  retryLimit: number;
+  queueLimit: number;
+  eventFormat: EventFormat;
+  match?: string;
+  matchRegex?: string;
+}
+
+interface ResolvedInput {
+  factory: InputPluginFactory;
+  name: string;
+  tag: string;
+  visible: Array<[string, string]>;
+  memBufLimit: number;
+}
 
 /** A property taken from `properties` when the typed field is absent (keys are case-insensitive). */
 function reservedValue(reserved: Array<[string, string]>, key: string): string | undefined {
@@ -95,12 +126,41 @@ export class Pipeline extends EventEmitter {
       for (const [index, input] of (this.config.inputs ?? []).entries()) await this.initInput(input, index, factories.inputs);
       this.flushTimer = setInterval(() => this.onFlushTick(), this.service.flush * 1000);
       this.flushTimer.unref();
-      for (const input of this.inputs) await input.start();
+      for (const input of this.inputs) {
+        input.once('end', () => {
+          if (this.inputs.length > 0 && this.inputs.every((i) => i.hasEnded)) this.emit('inputsEnded');
+        });
+        await input.start();
+      }
       this.state = 'running';
     } catch (error) {
       await this.teardownAfterFailedStart();
       throw error;
     }
+  }
+
+  /**
+   * Checks the whole configuration without starting anything: every .so is
+   * loaded and registered (as Fluent Bit's --dry-run does), every plugin
+   * name is known, and every setting parses. No Init runs.
+   */
+  async validate(): Promise<ValidationReport> {
+    if (this.state !== 'created') throw new Error(`pipeline cannot be validated: it is ${this.state}`);
+    const factories = await this.resolveFactories();
+    const report: ValidationReport = {
+      plugins: [...factories.libraries.values()].map((library) => ({ path: library.path, name: library.name, kind: library.kind })),
+      inputs: [],
+      outputs: [],
+      customs: [],
+    };
+    for (const custom of this.config.customs ?? []) {
+      this.located(custom.source, () => this.customLibrary(custom, factories.libraries));
+      report.customs.push(custom.alias ?? custom.name);
+    }
+    (this.config.outputs ?? []).forEach((output, index) => report.outputs.push(this.resolveOutput(output, index, factories.outputs).name));
+    (this.config.inputs ?? []).forEach((input, index) => report.inputs.push(this.resolveInput(input, index, factories.inputs).name));
+    this.instanceCounts.clear();
+    return report;
   }
 
   /** The handle of a `lib` input, by instance name (Alias, or "lib.N"). */
@@ -172,47 +232,94 @@ export class Pipeline extends EventEmitter {
   }
 
   private unknownPlugin(kind: PluginKind, name: string, known: Iterable<string>): ConfigError {
-    return new ConfigError(`unknown ${kind} plugin '${name}'; known ${kind}s: ${[...known].sort().join(', ')}`);
+    const list = [...known].sort();
+    return new ConfigError(`unknown ${kind} plugin '${name}'; known ${kind}s: ${list.length > 0 ? list.join(', ') : 'none'}`);
   }
 
-  private prepared(kind: PluginKind, properties: PropertiesInput | undefined, where: string) {
+  private prepared(kind: PluginKind, properties: PropertiesInput | undefined, where: string, expand = true) {
     return prepareProperties(kind, properties, {
+      expand,
       onMissingEnv: (name) => this.logger.warn(`${where}: environment variable \${${name}} is not set; it expands to nothing`),
     });
   }
 
-  private async startCustom(config: CustomConfig, libraries: Map<string, PluginLibrary>): Promise<void> {
+  private customLibrary(config: CustomConfig, libraries: Map<string, PluginLibrary>): PluginLibrary {
     const library = libraries.get(config.name.toLowerCase());
     if (!library || library.kind !== 'custom') {
       const known = [...libraries.values()].filter((l) => l.kind === 'custom').map((l) => l.name);
       throw this.unknownPlugin('custom', config.name, known);
     }
+    return library;
+  }
+
+  private async startCustom(config: CustomConfig, libraries: Map<string, PluginLibrary>): Promise<void> {
+    const library = this.located(config.source, () => this.customLibrary(config, libraries));
     const name = this.instanceName(library.name, config.alias);
-    const { visible } = this.prepared('custom', config.properties, name);
+    const { visible } = this.prepared('custom', config.properties, name, config.expandEnv);
     this.customs.push(await library.createCustom({ name, properties: visible, expandEnv: false, logLevel: config.logLevel }));
   }
 
+  /** Prefixes a configuration error with where the instance was configured. */
+  private located<T>(source: string | undefined, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (source && error instanceof ConfigError && !error.message.startsWith(source)) {
+        throw new ConfigError(`${source}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /** Everything about an output that can be known without starting it. */
+  private resolveOutput(config: OutputConfig, index: number, factories: Map<string, OutputPluginFactory>): ResolvedOutput {
+    return this.located(config.source, () => {
+      const factory = factories.get(config.name.toLowerCase());
+      if (!factory) throw this.unknownPlugin('output', config.name, [...factories.values()].map((f) => f.name));
+      const { visible, reserved } = this.prepared('output', config.properties, config.source ?? `outputs[${index}]`, config.expandEnv);
+      const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
+      const workersValue = config.workers ?? reservedValue(reserved, 'workers') ?? DEFAULTS.workers;
+      const workers = Number(workersValue);
+      if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`${name}: workers: '${workersValue}' is not a positive integer`);
+      const retryLimit = parseRetryLimit(config.retryLimit ?? reservedValue(reserved, 'retry_limit') ?? DEFAULTS.retryLimit, `${name}: retry_limit`);
+      const queueLimit = parseSize(config.queueLimit ?? reservedValue(reserved, 'storage.total_limit_size') ?? DEFAULTS.queueLimit, `${name}: storage.total_limit_size`);
+      const match = config.match ?? reservedValue(reserved, 'match');
+      const matchRegex = config.matchRegex ?? reservedValue(reserved, 'match_regex');
+      if (matchRegex !== undefined) {
+        try {
+          new RegExp(matchRegex);
+        } catch (error) {
+          throw new ConfigError(`${name}: match_regex: ${(error as Error).message}`);
+        }
+      }
+      return { factory, name, visible, workers, retryLimit, queueLimit, eventFormat: config.eventFormat ?? 'v1', match, matchRegex };
+    });
+  }
+
+  private resolveInput(config: InputConfig, index: number, factories: Map<string, InputPluginFactory>): ResolvedInput {
+    return this.located(config.source, () => {
+      const factory = factories.get(config.name.toLowerCase());
+      if (!factory) throw this.unknownPlugin('input', config.name, [...factories.values()].map((f) => f.name));
+      const { visible, reserved } = this.prepared('input', config.properties, config.source ?? `inputs[${index}]`, config.expandEnv);
+      const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
+      const tag = config.tag ?? reservedValue(reserved, 'tag') ?? name;
+      const memBufLimitValue = config.memBufLimit ?? reservedValue(reserved, 'mem_buf_limit');
+      const memBufLimit = memBufLimitValue === undefined ? 0 : parseSize(memBufLimitValue, `${name}: mem_buf_limit`);
+      return { factory, name, tag, visible, memBufLimit };
+    });
+  }
+
   private async startOutput(config: OutputConfig, index: number, factories: Map<string, OutputPluginFactory>): Promise<void> {
-    const factory = factories.get(config.name.toLowerCase());
-    if (!factory) throw this.unknownPlugin('output', config.name, [...factories.values()].map((f) => f.name));
-    const { visible, reserved } = this.prepared('output', config.properties, `outputs[${index}]`);
-    const alias = config.alias ?? reservedValue(reserved, 'alias');
-    const name = this.instanceName(factory.name, alias);
-    const workers = Number(config.workers ?? reservedValue(reserved, 'workers') ?? DEFAULTS.workers);
-    if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`${name}: workers: '${workers}' is not a positive integer`);
-    const retryLimit = parseRetryLimit(config.retryLimit ?? reservedValue(reserved, 'retry_limit') ?? DEFAULTS.retryLimit, `${name}: retry_limit`);
-    const queueLimit = parseSize(config.queueLimit ?? reservedValue(reserved, 'storage.total_limit_size') ?? DEFAULTS.queueLimit, `${name}: queue limit`);
-    const eventFormat: EventFormat = config.eventFormat ?? 'v1';
+    const resolved = this.resolveOutput(config, index, factories);
+    const { factory, name, visible, workers, retryLimit, queueLimit, eventFormat, match, matchRegex } = resolved;
     const plugin = await factory.create({ workers, eventFormat, logLevel: config.logLevel });
     const logger = this.logger.child({ plugin: factory.name, instance: name });
     const context = { name, properties: propertiesOf(visible), logger };
     try {
       await plugin.init?.(context);
     } catch (error) {
-      throw error instanceof ConfigError || error instanceof PluginError ? error : new PluginError(`${name}: init failed: ${(error as Error).message}`, { phase: 'init', plugin: factory.name, instance: name }, { cause: error });
+      throw this.initFailure(error, factory.name, name, config.source);
     }
-    const match = config.match ?? reservedValue(reserved, 'match');
-    const matchRegex = config.matchRegex ?? reservedValue(reserved, 'match_regex');
     if (match === undefined && matchRegex === undefined) logger.warn('no Match or Match_Regex: this output receives nothing');
     const runner = new OutputRunner({
       name,
@@ -232,15 +339,15 @@ export class Pipeline extends EventEmitter {
     this.outputPlugins.set(runner, plugin);
   }
 
+  private initFailure(error: unknown, plugin: string, instance: string, source?: string): Error {
+    if (error instanceof ConfigError || error instanceof PluginError) {
+      return source && error instanceof ConfigError && !error.message.startsWith(source) ? new ConfigError(`${source}: ${error.message}`) : error;
+    }
+    return new PluginError(`${source ? `${source}: ` : ''}${instance}: init failed: ${(error as Error)?.message ?? String(error)}`, { phase: 'init', plugin, instance }, { cause: error });
+  }
+
   private async initInput(config: InputConfig, index: number, factories: Map<string, InputPluginFactory>): Promise<void> {
-    const factory = factories.get(config.name.toLowerCase());
-    if (!factory) throw this.unknownPlugin('input', config.name, [...factories.values()].map((f) => f.name));
-    const { visible, reserved } = this.prepared('input', config.properties, `inputs[${index}]`);
-    const alias = config.alias ?? reservedValue(reserved, 'alias');
-    const name = this.instanceName(factory.name, alias);
-    const tag = config.tag ?? reservedValue(reserved, 'tag') ?? name;
-    const memBufLimitValue = config.memBufLimit ?? reservedValue(reserved, 'mem_buf_limit');
-    const memBufLimit = memBufLimitValue === undefined ? 0 : parseSize(memBufLimitValue, `${name}: mem_buf_limit`);
+    const { factory, name, tag, visible, memBufLimit } = this.resolveInput(config, index, factories);
     const plugin = await factory.create({ logLevel: config.logLevel, interval: config.interval });
     const logger = this.logger.child({ plugin: factory.name, instance: name });
     const runner = new InputRunner({
@@ -257,7 +364,7 @@ export class Pipeline extends EventEmitter {
     try {
       await runner.init();
     } catch (error) {
-      throw error instanceof ConfigError || error instanceof PluginError ? error : new PluginError(`${name}: init failed: ${(error as Error).message}`, { phase: 'init', plugin: factory.name, instance: name }, { cause: error });
+      throw this.initFailure(error, factory.name, name, config.source);
     }
     this.inputs.push(runner);
     for (const handle of this.pendingLib.splice(0)) this.libInputs.set(name, handle);
