@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: a stopped pipeline may leave plugin threads (Go runtimes)
+// behind that have nothing left to do; they must not hold the command open.
+process.exit(code);

@@ -10,6 +10,9 @@
  *   report  (optional) path; at exit it receives
  *           {"records":N,"bytes":N,"flushes":N}
  *
+ * At exit it also logs the totals at info level through the host's
+ * log_print, so a host shows them in its own log.
+ *
  * Counters are atomics because a host with workers runs several FlushCtx of
  * one instance at the same time.
  */
@@ -131,6 +134,10 @@ FLB_EXPORT int FLBPluginExitCtx(void *ctx)
     if (!st) {
         return FLB_OK;
     }
+    pu_logf(&st->host, FLB_LOG_INFO, "count: %llu records, %llu bytes in %llu flushes",
+            (unsigned long long)atomic_load(&st->records),
+            (unsigned long long)atomic_load(&st->bytes),
+            (unsigned long long)atomic_load(&st->flushes));
     if (st->report) {
         f = fopen(st->report, "w");
         if (f) {

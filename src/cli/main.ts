@@ -1,6 +1,10 @@
 /**
- * The flbhost command. Exit codes: 0 success, 1 a plugin or config failed,
- * 2 the command line itself is wrong.
+ * The flbhost command: Fluent Bit's command line (run a pipeline from a
+ * config file and/or flags) plus `flbhost inspect PLUGIN.so`.
+ *
+ * Exit codes: 0 success; 1 a plugin or the configuration failed (at load,
+ * init, or in --dry-run); 2 the command line itself is wrong; 3 stopped with
+ * records that could not be delivered within the Grace period.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,22 +12,43 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { FlbhostError } from '../errors.js';
 import { formatInspectReport, inspectPlugin } from '../plugin/inspect.js';
+import { parseArgs, UsageError } from './args.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand } from './run.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE } from './run.js';
 
-const USAGE = `Usage: flbhost inspect PLUGIN.so [--json]
-       flbhost -h | --help
-       flbhost -V | --version
+const USAGE = `Usage: flbhost [OPTIONS]
+       flbhost inspect PLUGIN.so [--json]
+
+Runs Fluent Bit proxy plugins (Go or C .so files) in pipelines, with
+Fluent Bit's command line and config formats.
+
+Options (as Fluent Bit spells them):
+  -c, --config=FILE      configuration file (classic .conf, or .yaml/.yml)
+  -e, --plugin=FILE      load a plugin .so (repeatable)
+  -i, --input=NAME       add an input (built-ins: dummy, stdin, lib; or a loaded plugin)
+  -o, --output=NAME      add an output (built-ins: stdout, null, file; or a loaded plugin)
+  -p, --prop=KEY=VALUE   set a property of the last -i or -o
+  -m, --match=PATTERN    Match of the last -o (default *)
+  -t, --tag=TAG          Tag of the last -i
+  -f, --flush=SECONDS    flush interval (default 1)
+  -v, --verbose          debug logging; -vv for trace
+  -q, --quiet            errors only
+  -D, --dry-run          load and register every plugin and check the whole
+                         configuration, initialise nothing, exit 0 or 1
+  -h, --help             this text
+  -V, --version          print the version
 
 Commands:
-  inspect PLUGIN.so   load a Fluent Bit proxy plugin and print its name, type,
-                      description, exported FLBPlugin* symbols and, for Go
-                      plugins, the Go toolchain and module versions
-                      (--json for machine-readable output)
+  inspect PLUGIN.so      print a plugin's name, type, description, exported
+                         FLBPlugin* symbols and Go build information (--json)
 
-Exit codes: 0 success, 1 the plugin failed to load, 2 bad command line.`;
+flbhost runs until SIGTERM or SIGINT (or until every input has finished,
+e.g. stdin at EOF), then stops gracefully: pending data gets the Grace period
+(default 5 s). A second signal exits at once.
+
+Exit codes: 0 success; 1 a plugin or the configuration failed; 2 bad command
+line; 3 stopped with records that could not be delivered within Grace.`;
 
 function version(): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,17 +78,29 @@ async function inspectCommand(args: string[]): Promise<number> {
   }
 }
 
-export async function main(args: string[]): Promise<number> {
-  const [first, ...rest] = args;
-  if (first === undefined || first === '-h' || first === '--help') {
-    (first === undefined ? process.stderr : process.stdout).write(`${USAGE}\n`);
-    return first === undefined ? EXIT_USAGE : EXIT_OK;
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'inspect') return inspectCommand(argv.slice(1));
+  if (argv.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return EXIT_USAGE;
   }
-  if (first === '-V' || first === '--version') {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`flbhost: ${error.message}\n(flbhost --help lists the options)\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  if (args.version) {
     process.stdout.write(`flbhost v${version()}\n`);
     return EXIT_OK;
   }
-  if (first === 'inspect') return inspectCommand(rest);
-  process.stderr.write(`flbhost: unknown command or option '${first}'\n${USAGE}\n`);
-  return EXIT_USAGE;
+  return runCommand(args);
 }

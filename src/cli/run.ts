@@ -1,0 +1,125 @@
+/**
+ * Running a pipeline from the command line: a config file and/or flags,
+ * then until SIGTERM / SIGINT (or until every input has finished, e.g.
+ * stdin at EOF), then a graceful stop.
+ */
+import { pino } from 'pino';
+import { loadConfigFile } from '../config/index.js';
+import type { InputConfig, OutputConfig, PipelineConfig } from '../engine/config.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { FlbhostError } from '../errors.js';
+import { parseLogLevel, type LogLevelName } from '../logging.js';
+import type { CliArgs } from './args.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+/** Stopped, but some records could not be delivered within the Grace period. */
+export const EXIT_UNDELIVERED = 3;
+
+const PINO_LEVEL: Record<LogLevelName, string> = { off: 'silent', error: 'error', warn: 'warn', info: 'info', debug: 'debug', trace: 'trace' };
+
+function logLevelOf(args: CliArgs, configured?: LogLevelName): LogLevelName {
+  if (args.quiet) return 'error';
+  if (args.verbosity >= 2) return 'trace';
+  if (args.verbosity === 1) return 'debug';
+  return configured ?? 'info';
+}
+
+/** The config file's pipeline, with the command line's -e/-i/-o/-f added. */
+async function buildConfig(args: CliArgs): Promise<{ config: PipelineConfig; warnings: string[] }> {
+  const loaded = args.config ? await loadConfigFile(args.config) : undefined;
+  const config: PipelineConfig = loaded?.config ?? {};
+  const inputs: InputConfig[] = [...(config.inputs ?? [])];
+  const outputs: OutputConfig[] = [...(config.outputs ?? [])];
+  args.inputs.forEach((input, i) => inputs.push({ name: input.name, tag: input.tag, properties: input.properties, source: `-i ${input.name} (#${i + 1})` }));
+  // Fluent Bit's -o takes everything unless -m says otherwise.
+  args.outputs.forEach((output, i) => outputs.push({ name: output.name, match: output.match ?? '*', properties: output.properties, source: `-o ${output.name} (#${i + 1})` }));
+  const service = { ...config.service };
+  if (args.flush !== undefined) service.flush = args.flush;
+  const ignoredKeys = (loaded?.unsupportedServiceKeys ?? []).map(
+    ({ key, source }) => `${source}: [SERVICE] ${key} is not supported by flbhost; ignored`,
+  );
+  return {
+    config: { ...config, service, inputs, outputs, plugins: [...(config.plugins ?? []), ...args.plugins] },
+    warnings: [...(loaded?.warnings ?? []), ...ignoredKeys],
+  };
+}
+
+export async function runCommand(args: CliArgs): Promise<number> {
+  // Signal handlers go in before any plugin is loaded: a Go runtime marks
+  // the handlers it finds at load time SA_ONSTACK, and a handler installed
+  // after it without that flag crashes the process when the signal lands
+  // on a Go thread.
+  let stop: ((signal: string) => void) | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`flbhost: second ${signal}: exiting now, without waiting for pending data\n`);
+      process.exit(EXIT_FAILURE);
+    }
+    if (stop) stop(signal);
+    else process.exit(EXIT_FAILURE); // before the pipeline started
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let built: { config: PipelineConfig; warnings: string[] };
+  let level: LogLevelName;
+  try {
+    built = await buildConfig(args);
+    level = logLevelOf(args, built.config.service?.logLevel ? parseLogLevel(built.config.service.logLevel) : undefined);
+  } catch (error) {
+    return reportFailure(error);
+  }
+  const logger = pino({ name: 'flbhost', level: PINO_LEVEL[level] }, pino.destination(2));
+  for (const warning of built.warnings) logger.warn(warning);
+  if ((built.config.inputs ?? []).length === 0 && (built.config.outputs ?? []).length === 0) {
+    process.stderr.write('flbhost: nothing to run: give a config file (-c) or inputs and outputs (-i, -o)\n');
+    return EXIT_USAGE;
+  }
+  const pipeline = new Pipeline({ ...built.config, logger });
+
+  if (args.dryRun) {
+    try {
+      const report = await pipeline.validate();
+      process.stdout.write(
+        `configuration test is successful: ${report.plugins.length} plugin(s) loaded, ` +
+          `${report.inputs.length} input(s), ${report.outputs.length} output(s)\n`,
+      );
+      return EXIT_OK;
+    } catch (error) {
+      return reportFailure(error);
+    }
+  }
+
+  try {
+    await pipeline.start();
+  } catch (error) {
+    return reportFailure(error);
+  }
+  logger.info({ inputs: Object.keys(pipeline.metrics().inputs), outputs: Object.keys(pipeline.metrics().outputs) }, 'pipeline started');
+
+  const reason = await new Promise<string>((resolve) => {
+    stop = resolve;
+    pipeline.once('inputsEnded', () => resolve('every input has finished'));
+  });
+  logger.info(`stopping: ${reason}`);
+  const report = await pipeline.stop();
+  for (const name of report.exitTimedOut) logger.error(`${name} did not exit in time`);
+  if (!report.complete) {
+    const lost = Object.entries(report.undelivered).map(([output, left]) => `${output}: ${left.records} record(s)`);
+    process.stderr.write(`flbhost: stopped with undelivered data: ${lost.join(', ')}\n`);
+    return EXIT_UNDELIVERED;
+  }
+  return EXIT_OK;
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof FlbhostError) {
+    process.stderr.write(`flbhost: ${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  throw error;
+}
