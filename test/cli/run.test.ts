@@ -88,6 +88,15 @@ describe('flbhost: running pipelines', () => {
     expect(lines[5]).toMatchObject({ message: 'dummy', date: 1700000005.000000005 });
   });
 
+  it("runs the Fluent Bit docs' Go output example unchanged: -e out_gstdout.so -i cpu -o gstdout", async () => {
+    const cli = start(['-e', goPlugins.out_gstdout!, '-i', 'cpu', '-o', 'gstdout']);
+    await waitFor(() => /\[1\] cpu\.0: /.test(cli.stdout()), 15_000, 'two cpu records printed by the Go plugin');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit).toBe(0);
+    const first = cli.stdout().split('\n')[0]!;
+    expect(first).toMatch(/^\[0\] cpu\.0: \[\d+\.\d{9}, \{.*"cpu0\.p_cpu": [\d.]+.*"cpu_p": [\d.]+.*"system_p": [\d.]+.*"user_p": [\d.]+\}\]$/);
+  });
+
   it('loses nothing on SIGTERM in the middle of a stream', async () => {
     const out = join(dir, 'stream.jsonl');
     const cli = start(['-e', cPlugin('in_gen'), '-e', cPlugin('out_jsonl'), '-i', 'gen', '-p', 'records=50', '-t', 'stream', '-o', 'jsonl', '-p', `path=${out}`, '-f', '5']);
