@@ -79,7 +79,12 @@ export async function runCommand(args: CliArgs): Promise<number> {
     process.stderr.write('flbhost: nothing to run: give a config file (-c) or inputs and outputs (-i, -o)\n');
     return EXIT_USAGE;
   }
-  const pipeline = new Pipeline({ ...built.config, logger });
+  let pipeline: Pipeline;
+  try {
+    pipeline = new Pipeline({ ...built.config, logger });
+  } catch (error) {
+    return reportFailure(error);
+  }
 
   if (args.dryRun) {
     try {

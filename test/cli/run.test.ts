@@ -138,6 +138,12 @@ describe('flbhost: checking configurations', () => {
     expect(result.stderr).toContain(`cannot load plugin ${cPlugin('broken_no_flush')}`);
   });
 
+  it('reports a bad service value from the command line without a stack trace', () => {
+    const result = run(['-f', 'soon', '-i', 'dummy', '-o', 'null']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe("flbhost: service.flush: 'soon' is not a number of seconds\n");
+  });
+
   it('exits 2 on a bad command line', () => {
     expect(run(['--bogus']).status).toBe(2);
     expect(run(['-p', 'a=b']).stderr).toMatch(/must follow an -i or -o/);
