@@ -78,6 +78,7 @@ class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Metrics(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
 
   std::shared_ptr<OutputInstance> instance_;
@@ -100,6 +101,7 @@ class NativeInput : public Napi::ObjectWrap<NativeInput> {
   Napi::Value SetPaused(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Metrics(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
 
@@ -121,6 +123,7 @@ class NativeCustom : public Napi::ObjectWrap<NativeCustom> {
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Metrics(const Napi::CallbackInfo& info);
 
   std::shared_ptr<CustomInstance> instance_;
 };
@@ -279,6 +282,7 @@ Napi::Value NativeLibrary::Info(const Napi::CallbackInfo& info) {
   out.Set("type", library_->type());
   out.Set("flags", library_->flags());
   out.Set("eventType", library_->event_type());
+  out.Set("liveInstances", library_->live_instances());
   Napi::Array exported = Napi::Array::New(env, library_->exported_symbols().size());
   for (size_t i = 0; i < library_->exported_symbols().size(); i++) {
     exported.Set(i, library_->exported_symbols()[i]);
@@ -379,6 +383,7 @@ Napi::Function NativeOutput::Define(Napi::Env env) {
       InstanceMethod("start", &NativeOutput::Start),
       InstanceMethod("flush", &NativeOutput::Flush),
       InstanceMethod("close", &NativeOutput::Close),
+      InstanceMethod("metrics", &NativeOutput::Metrics),
       InstanceMethod("setLogLevel", &NativeOutput::SetLogLevel),
   });
 }
@@ -437,6 +442,19 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   return Napi::Value(env, promise);
 }
 
+// metrics(): Promise<string>. The instance's metrics in Prometheus text,
+// encoded by the plugin's own cmetrics code on a thread of its own ("" when
+// the plugin has none).
+Napi::Value ReadMetrics(Napi::Env env, HostInstance* host) {
+  std::shared_ptr<EnvChannel> channel = env.GetInstanceData<Addon>()->channel();
+  return QueuePluginWork(env, "flush", [channel, host](napi_deferred deferred, std::string* error) {
+    return StartPluginThread("flb-metrics", [channel, host, deferred] {
+      std::string text = EncodeMetrics(host);
+      channel->PostSettle(deferred, [text](Napi::Env env) { return Napi::String::New(env, text); });
+    }, error);
+  });
+}
+
 Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
     return instance_->Start(deferred, error);
@@ -484,6 +502,10 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value NativeOutput::Metrics(const Napi::CallbackInfo& info) {
+  return ReadMetrics(info.Env(), instance_->host());
+}
+
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
@@ -505,6 +527,7 @@ Napi::Function NativeInput::Define(Napi::Env env) {
       InstanceMethod("setPaused", &NativeInput::SetPaused),
       InstanceMethod("stats", &NativeInput::Stats),
       InstanceMethod("close", &NativeInput::Close),
+      InstanceMethod("metrics", &NativeInput::Metrics),
       InstanceMethod("setLogLevel", &NativeInput::SetLogLevel),
       InstanceMethod("setKeepAlive", &NativeInput::SetKeepAlive),
   });
@@ -573,6 +596,10 @@ Napi::Value NativeInput::Stats(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value NativeInput::Metrics(const Napi::CallbackInfo& info) {
+  return ReadMetrics(info.Env(), instance_->host());
+}
+
 Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
@@ -618,6 +645,7 @@ Napi::Function NativeCustom::Define(Napi::Env env) {
       InstanceAccessor("name", &NativeCustom::Name, nullptr),
       InstanceMethod("start", &NativeCustom::Start),
       InstanceMethod("close", &NativeCustom::Close),
+      InstanceMethod("metrics", &NativeCustom::Metrics),
   });
 }
 
@@ -649,6 +677,10 @@ Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
     return instance_->Start(deferred, error);
   });
+}
+
+Napi::Value NativeCustom::Metrics(const Napi::CallbackInfo& info) {
+  return ReadMetrics(info.Env(), instance_->host());
 }
 
 Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {

@@ -27,6 +27,7 @@ bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
     {
       std::lock_guard<std::mutex> lifecycle(self->library_->lifecycle_mutex());
       if (self->library_->AcquireInstanceLocked(&failure)) {
+        EnsureMetricsContext(self->host_);
         flbgo_custom_plugin& plugin = self->host_->custom_plugin;  // never freed
         plugin.name = const_cast<char*>(self->library_->name().c_str());
         plugin.api = HostApi();

@@ -146,6 +146,25 @@ const char* LookupProperty(const HostInstance* instance, const char* key) {
   return nullptr;
 }
 
+void EnsureMetricsContext(HostInstance* instance) {
+  const PluginSymbols& symbols = instance->library->symbols();
+  if (instance->cmt == nullptr && symbols.cmt_create != nullptr) {
+    CurrentInstanceScope scope(instance);
+    instance->cmt = symbols.cmt_create();
+  }
+}
+
+std::string EncodeMetrics(HostInstance* instance) {
+  const PluginSymbols& symbols = instance->library->symbols();
+  if (instance->cmt == nullptr || symbols.cmt_encode_prometheus_create == nullptr) return "";
+  CurrentInstanceScope scope(instance);
+  char* text = symbols.cmt_encode_prometheus_create(instance->cmt, 0);
+  if (text == nullptr) return "";
+  std::string copy(text);
+  if (symbols.cmt_encode_prometheus_destroy != nullptr) symbols.cmt_encode_prometheus_destroy(text);
+  return copy;
+}
+
 CurrentInstanceScope::CurrentInstanceScope(HostInstance* instance)
     : previous_(tls_current_instance) {
   tls_current_instance = instance;

@@ -35,7 +35,9 @@ struct HostInstance {
   // host's reserved keys already removed by the TypeScript layer.
   std::vector<std::pair<std::string, std::string>> properties;
   std::atomic<int> log_level{FLB_LOG_INFO};
-  void* cmt = nullptr;                    // metrics context (not yet provided)
+  // Metrics context from the plugin's own cmt_create (see
+  // EnsureMetricsContext); never destroyed, like the rest of this struct.
+  void* cmt = nullptr;
   std::weak_ptr<EnvChannel> channel;      // where its log lines go
 
   // What FLBPluginInit receives ({name, api, ins, context}) and the context
@@ -63,6 +65,15 @@ class CurrentInstanceScope {
  private:
   HostInstance* previous_;
 };
+
+// Gives `instance` a metrics context made by its plugin's own cmt_create,
+// if the plugin exports one (calyptia plugins need it: their Init fails on
+// NULL). Plugin code: call on a plugin thread, before FLBPluginInit.
+void EnsureMetricsContext(HostInstance* instance);
+
+// The instance's metrics in Prometheus text, through the plugin's own
+// encoder; empty when it has none. Plugin code: call on a plugin thread.
+std::string EncodeMetrics(HostInstance* instance);
 
 // Case-insensitive, exact-length lookup, first match in config order, as
 // Fluent Bit's flb_kv_get_key_value. The result lives as long as `instance`.

@@ -55,6 +55,7 @@ bool InputInstance::Init(std::string* failure, int* result) {
   const PluginSymbols& symbols = library_->symbols();
   std::lock_guard<std::mutex> lifecycle(library_->lifecycle_mutex());
   if (!library_->AcquireInstanceLocked(failure)) return false;
+  EnsureMetricsContext(host_);
   flbgo_input_plugin& plugin = host_->input_plugin;  // never freed: see HostInstance
   plugin.name = const_cast<char*>(library_->name().c_str());
   plugin.api = HostApi();

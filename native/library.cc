@@ -128,6 +128,12 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
   s.input_pause = Resolve<flb_input_pause_fn>(handle, "FLBPluginInputPause", &x);
   s.input_resume = Resolve<flb_input_resume_fn>(handle, "FLBPluginInputResume", &x);
   s.input_pre_exit = Resolve<flb_pre_exit_fn>(handle, "FLBPluginInputPreExit", &x);
+  s.cmt_create = Resolve<void* (*)()>(handle, "cmt_create", &x);
+  s.cmt_destroy = Resolve<void (*)(void*)>(handle, "cmt_destroy", &x);
+  s.cmt_encode_prometheus_create =
+      Resolve<char* (*)(void*, int)>(handle, "cmt_encode_prometheus_create", &x);
+  s.cmt_encode_prometheus_destroy =
+      Resolve<void (*)(char*)>(handle, "cmt_encode_prometheus_destroy", &x);
 
   auto remember_failure = [&](const std::string& phase, const std::string& message) {
     *failure = {phase, message, ""};
@@ -252,6 +258,11 @@ void Library::ReleaseInstanceLocked() {
     }
     registered_ = false;
   }
+}
+
+int Library::live_instances() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mutex_);
+  return live_instances_;
 }
 
 std::string Library::NextInstanceName() {

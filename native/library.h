@@ -37,6 +37,13 @@ struct PluginSymbols {
   flb_input_pause_fn input_pause = nullptr;
   flb_input_resume_fn input_resume = nullptr;
   flb_pre_exit_fn input_pre_exit = nullptr;
+  // The plugin's own statically linked cmetrics (calyptia plugins carry
+  // one): a metrics context made by these has exactly the layout the
+  // plugin's code expects, which no host-built struct could promise.
+  void* (*cmt_create)() = nullptr;
+  void (*cmt_destroy)(void*) = nullptr;
+  char* (*cmt_encode_prometheus_create)(void*, int add_timestamp) = nullptr;
+  void (*cmt_encode_prometheus_destroy)(char*) = nullptr;
 };
 
 // Why a load failed. `phase` is "load" (dlopen, symbols) or "register".
@@ -77,6 +84,8 @@ class Library {
   int flags() const { return flags_; }
   int event_type() const { return event_type_; }
   const std::vector<std::string>& exported_symbols() const { return exported_; }
+  // Instances alive now, in every environment of the process.
+  int live_instances();
   const PluginSymbols& symbols() const { return symbols_; }
 
   // Fluent Bit runs the lifecycle calls of one plugin (Register, Init,

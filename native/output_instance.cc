@@ -58,6 +58,7 @@ void OutputInstance::InitThenServe(napi_deferred deferred) {
     if (!library_->AcquireInstanceLocked(&failure)) {
       // Could not register the plugin again after an earlier Unregister.
     } else {
+      EnsureMetricsContext(host_);
       flbgo_output_plugin& plugin = host_->output_plugin;
       plugin.name = const_cast<char*>(library_->name().c_str());
       plugin.api = HostApi();

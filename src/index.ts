@@ -10,6 +10,7 @@ export { loadPlugin, PluginLibrary, PROXY_SYMBOLS, type LoadOptions } from './pl
 export { OutputInstance, flushResultOf, MAX_CHUNK_BYTES, type FlushResult, type OutputOptions, type OutputState } from './plugin/output.js';
 export { InputInstance, DEFAULT_INPUT_BUFFER_LIMIT, type InputOptions, type InputChunk, type InputEvent, type InputStats } from './plugin/input.js';
 export { CustomInstance, type CustomOptions } from './plugin/custom.js';
+export { parsePrometheusText, type PluginMetric } from './plugin/metrics.js';
 export { inspectPlugin, formatInspectReport, type InspectReport } from './plugin/inspect.js';
 export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plugin/properties.js';
 export type { GoBuildInfo, GoModule } from './plugin/go-buildinfo.js';

@@ -22,8 +22,10 @@ export interface NativeLibraryInfo {
   flags: number;
   /** Output event types bitmask (1 logs, 2 metrics, 4 traces); 0 means logs. */
   eventType: number;
-  /** The FLBPlugin* symbols found by dlsym, in lookup order. */
+  /** The FLBPlugin* symbols (and cmetrics' cmt_* the host uses) found by dlsym. */
   exports: string[];
+  /** Instances of this library alive now, in the whole process. */
+  liveInstances: number;
 }
 
 export interface NativeOutputOptions {
@@ -100,6 +102,7 @@ export interface NativeInput {
   setLogLevel(level: number): void;
   /** While true, the instance keeps the process alive (like a listening socket). */
   setKeepAlive(keep: boolean): void;
+  metrics(): Promise<string>;
 }
 
 /** One custom instance: FLBPluginInit at start, FLBPluginExit at close. */
@@ -108,6 +111,7 @@ export interface NativeCustom {
   readonly name: string;
   start(): Promise<number>;
   close(): Promise<void>;
+  metrics(): Promise<string>;
 }
 
 /**
@@ -129,6 +133,8 @@ export interface NativeOutput {
   /** OutputPreExit(0), ExitCtx or Exit, then Unregister after the last instance. */
   close(): Promise<void>;
   setLogLevel(level: number): void;
+  /** The plugin's metrics in Prometheus text, via its own cmetrics ("" when none). */
+  metrics(): Promise<string>;
 }
 
 /** Called on the JS thread for every line a plugin logs through log_print. */

@@ -1,17 +1,21 @@
 /**
  * Runs once before the test files: checks the native build exists and builds
- * the Go plugin fixtures, handing their paths to the tests.
+ * the Go plugin fixtures (fluent-bit-go and calyptia/plugin), handing their
+ * paths to the tests.
  */
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { addonPath } from '../src/native.js';
 import { buildGoFixtures } from './helpers/go-fixtures.js';
+import { buildCalyptiaFixtures } from './helpers/calyptia-fixtures.js';
 import { join } from 'node:path';
 import { cPlugin, repoRoot } from './helpers/paths.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     goPlugins: Record<string, string>;
+    /** calyptia/plugin fixtures: 'v1/input', 'v1/output', 'v1/custom', 'v0/input', 'v0/output' → .so ({} off amd64 Linux). */
+    calyptiaPlugins: Record<string, string>;
   }
 }
 
@@ -22,4 +26,5 @@ export default function setup(project: TestProject): void {
     }
   }
   project.provide('goPlugins', buildGoFixtures());
+  project.provide('calyptiaPlugins', buildCalyptiaFixtures());
 }

@@ -6,6 +6,7 @@
 import { PluginError } from '../errors.js';
 import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
 import type { NativeCustom } from '../native.js';
+import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
 import { prepareProperties, type PropertiesInput } from './properties.js';
@@ -36,6 +37,15 @@ export class CustomInstance {
   }
 
   /** FLBPluginExit, on a plugin thread. Idempotent. */
+  /**
+   * What the plugin recorded in its metrics context (calyptia's
+   * fbit.Metrics counters and gauges), read through its own cmetrics code,
+   * labelled with plugin and instance. Empty for plugins without metrics.
+   */
+  async metrics(): Promise<PluginMetric[]> {
+    return parsePrometheusText(await this.native.metrics(), { plugin: this.plugin.name, instance: this.name });
+  }
+
   close(): Promise<void> {
     this.closing ??= this.native.close();
     return this.closing;

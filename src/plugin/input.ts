@@ -10,6 +10,7 @@ import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type Log
 import type { EventFormat } from '../events/chunk.js';
 import type { NativeAddon, NativeChunkFailure, NativeInput, NativeInputStats } from '../native.js';
 import { InputDelivery, type ArrivedChunk, type ChunkQueue } from './input-delivery.js';
+import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
 import { prepareProperties, type PropertiesInput } from './properties.js';
@@ -151,6 +152,15 @@ export class InputInstance extends EventEmitter {
    * instance's thread (then Unregister after the library's last instance).
    * Chunks collected before that are still delivered; iterators end after them.
    */
+  /**
+   * What the plugin recorded in its metrics context (calyptia's
+   * fbit.Metrics counters and gauges), read through its own cmetrics code,
+   * labelled with plugin and instance. Empty for plugins without metrics.
+   */
+  async metrics(): Promise<PluginMetric[]> {
+    return parsePrometheusText(await this.native.metrics(), { plugin: this.plugin.name, instance: this.name });
+  }
+
   close(): Promise<void> {
     this.closing ??= this.native.close().then(() => {
       // Chunks posted before Exit are queued ahead of the close completion.

@@ -18,6 +18,7 @@ export interface InspectReport {
   exports: string[];
   /** Notes on how flbhost will drive it (event format, call order). */
   notes: string[];
+  framework?: 'calyptia' | 'fluent-bit-go';
   go: GoBuildInfo | null;
 }
 
@@ -33,6 +34,15 @@ export async function inspectPlugin(path: string, logger?: HostLogger): Promise<
     );
   }
   if (!exports.includes('FLBPluginUnregister')) notes.push('exports no FLBPluginUnregister');
+  if (lib.framework === 'calyptia') {
+    notes.push('calyptia/plugin: one instance per process (its state is global)');
+    if (lib.kind === 'output') notes.push('calyptia/plugin output: receives v1 events [EventTime, record] (it rejects v2)');
+    notes.push(
+      lib.exports.includes('cmt_create')
+        ? 'metrics: its own cmt_create makes each instance’s metrics context'
+        : 'metrics: exports no cmt_create (a calyptia plugin cannot start without one)',
+    );
+  }
   return {
     path,
     realPath: lib.realPath,
@@ -43,6 +53,7 @@ export async function inspectPlugin(path: string, logger?: HostLogger): Promise<
     eventType: lib.eventType,
     exports,
     notes,
+    framework: lib.framework,
     go: lib.go,
   };
 }

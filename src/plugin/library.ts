@@ -65,6 +65,12 @@ export class PluginLibrary {
   readonly exports: readonly string[];
   /** Go toolchain and module versions, when the .so is a Go binary. */
   readonly go: GoBuildInfo | null;
+  /**
+   * The Go library it was written with, from its build information:
+   * 'calyptia' (github.com/calyptia/plugin: one instance per process, v1
+   * events only, needs a metrics context), 'fluent-bit-go', or undefined.
+   */
+  readonly framework?: 'calyptia' | 'fluent-bit-go';
   readonly logger: HostLogger;
 
   /** @internal */
@@ -82,6 +88,7 @@ export class PluginLibrary {
     this.eventType = info.eventType;
     this.exports = info.exports;
     this.go = go;
+    this.framework = frameworkOf(go);
     this.native = native;
     this.logger = logger.child({ plugin: info.name });
   }
@@ -101,8 +108,13 @@ export class PluginLibrary {
     return this.checkKind('custom') ?? createCustomInstance(this, options);
   }
 
+  /** Instances of this .so alive now, in the whole process (all worker_threads). */
+  get liveInstances(): number {
+    return this.native.info().liveInstances;
+  }
+
   private checkKind(kind: PluginKind): Promise<never> | undefined {
-    if (this.kind === kind) return undefined;
+    if (this.kind === kind) return this.checkSingleInstance();
     const withArticle = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
     return Promise.reject(
       new PluginError(`${this.path}: '${this.name}' is ${withArticle(this.kind)} plugin, not ${withArticle(kind)}`, {
@@ -112,6 +124,25 @@ export class PluginLibrary {
       }),
     );
   }
+
+  /** calyptia/plugin keeps all plugin state in package globals: one instance per process. */
+  private checkSingleInstance(): Promise<never> | undefined {
+    if (this.framework !== 'calyptia' || this.liveInstances === 0) return undefined;
+    return Promise.reject(
+      new PluginError(
+        `${this.path}: '${this.name}' is a calyptia/plugin plugin, which keeps its configuration and state in package globals: ` +
+          'a second instance would silently share and overwrite the first one’s, so flbhost runs one instance of it per process',
+        { phase: 'init', path: this.path, plugin: this.name },
+      ),
+    );
+  }
+}
+
+function frameworkOf(go: GoBuildInfo | null): 'calyptia' | 'fluent-bit-go' | undefined {
+  const deps = go?.deps.map((dep) => dep.path) ?? [];
+  if (deps.includes('github.com/calyptia/plugin')) return 'calyptia';
+  if (deps.includes('github.com/fluent/fluent-bit-go')) return 'fluent-bit-go';
+  return undefined;
 }
 
 function loadError(path: string, message: string, phase: 'load' | 'register' = 'load', dlerror?: string): PluginError {
@@ -185,5 +216,14 @@ export async function loadPlugin(path: string, options: LoadOptions = {}): Promi
     const message = e.dlerror ? `dlopen failed: ${e.dlerror}${hintFor(e.dlerror)}` : e.message;
     throw loadError(path, message, phase, e.dlerror);
   }
-  return new PluginLibrary(path, native, go, logger);
+  const library = new PluginLibrary(path, native, go, logger);
+  // calyptia's Init fails on a NULL metrics context; only the plugin's own
+  // cmetrics can make one whose layout its code expects.
+  if (library.framework === 'calyptia' && !library.exports.includes('cmt_create')) {
+    throw loadError(
+      path,
+      "a calyptia/plugin plugin needs a metrics context (its Init fails without one), but this .so exports no cmt_create to make one with its own cmetrics",
+    );
+  }
+  return library;
 }

@@ -9,6 +9,7 @@ import { convertChunk, isChunk, validateChunk, type Chunk, type EventFormat } fr
 import { encodeChunk, type LogEvent } from '../events/encoder.js';
 import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
 import type { NativeOutput } from '../native.js';
+import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
 import { prepareProperties, type PropertiesInput } from './properties.js';
@@ -115,6 +116,15 @@ export class OutputInstance {
    * every flush already handed over has returned; then FLBPluginUnregister if
    * this was the library's last instance. Idempotent.
    */
+  /**
+   * What the plugin recorded in its metrics context (calyptia's
+   * fbit.Metrics counters and gauges), read through its own cmetrics code,
+   * labelled with plugin and instance. Empty for plugins without metrics.
+   */
+  async metrics(): Promise<PluginMetric[]> {
+    return parsePrometheusText(await this.native.metrics(), { plugin: this.plugin.name, instance: this.name });
+  }
+
   close(): Promise<void> {
     if (!this.closing) {
       this.stateValue = 'closing';
@@ -170,7 +180,12 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
     );
   }
   const workers = checkWorkers(options.workers, plugin);
-  const eventFormat = options.eventFormat ?? 'v1';
+  let eventFormat = options.eventFormat ?? 'v1';
+  if (plugin.framework === 'calyptia' && eventFormat === 'v2') {
+    // Its decoder refuses every [[time, metadata], record] event.
+    plugin.logger.warn('calyptia/plugin outputs cannot decode v2 events: sending v1 (event metadata is dropped)');
+    eventFormat = 'v1';
+  }
   if (eventFormat !== 'v1' && eventFormat !== 'v2') {
     throw new TypeError(`${plugin.name}: eventFormat must be 'v1' or 'v2'; got ${String(eventFormat)}`);
   }
