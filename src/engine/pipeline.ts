@@ -26,7 +26,8 @@ import { DEFAULTS, type CustomConfig, type InputConfig, type OutputConfig, type 
 import type { InputMetrics, OutputMetrics } from './counters.js';
 import { InputRunner } from './input-runner.js';
 import { OutputRunner } from './output-runner.js';
-import type { InputPluginFactory, OutputPluginFactory, PluginFactory } from './plugin-api.js';
+import type { InputPluginFactory, OutputPlugin, OutputPluginFactory, PluginFactory } from './plugin-api.js';
+import type { PluginMetric } from '../plugin/metrics.js';
 import { parseRetryLimit, parseSeconds, parseSize, propertiesOf } from './properties.js';
 import { Router } from './router.js';
 import { soInputFactory, soOutputFactory } from './so-plugins.js';
@@ -91,7 +92,7 @@ export class Pipeline extends EventEmitter {
   private state: State = 'created';
   private readonly inputs: InputRunner[] = [];
   private readonly outputs: OutputRunner[] = [];
-  private readonly outputPlugins = new Map<OutputRunner, { exit?(): void | Promise<void> }>();
+  private readonly outputPlugins = new Map<OutputRunner, OutputPlugin>();
   private readonly customs: CustomInstance[] = [];
   private readonly libInputs = new Map<string, LibInput>();
   private router?: Router;
@@ -178,6 +179,17 @@ export class Pipeline extends EventEmitter {
       inputs: Object.fromEntries(this.inputs.map((input) => [input.name, input.metrics()])),
       outputs: Object.fromEntries(this.outputs.map((output) => [output.name, output.metrics()])),
     };
+  }
+
+  /**
+   * The metrics plugins keep themselves (a .so's cmetrics: calyptia's
+   * fbit.Metrics counters and gauges), each labelled with plugin and instance.
+   */
+  async pluginMetrics(): Promise<PluginMetric[]> {
+    const plugins = [...this.inputs.map((input) => input.plugin), ...this.outputPlugins.values()];
+    const all = await Promise.all(plugins.map((plugin) => plugin.metrics?.() ?? Promise.resolve([])));
+    const customs = await Promise.all(this.customs.map((custom) => custom.metrics()));
+    return [...all, ...customs].flat();
   }
 
   /**

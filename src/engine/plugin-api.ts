@@ -8,6 +8,7 @@ import type { Chunk, EventFormat } from '../events/chunk.js';
 import type { DecodedEvent } from '../events/decoder.js';
 import type { LogEvent } from '../events/encoder.js';
 import type { FlushResult } from '../plugin/output.js';
+import type { PluginMetric } from '../plugin/metrics.js';
 import type { HostLogger } from '../logging.js';
 
 /** Instance properties as a plugin sees them: reserved keys removed, ${ENV} expanded. */
@@ -68,6 +69,8 @@ export interface InputPlugin {
   pause?(): void;
   resume?(): void;
   exit?(): void | Promise<void>;
+  /** Metrics the plugin keeps itself (a .so's cmetrics), labelled with plugin and instance. */
+  metrics?(): Promise<PluginMetric[]>;
 }
 
 /** One chunk for an output: the bytes, and the events decoded on demand. */
@@ -96,6 +99,8 @@ export interface OutputPlugin {
   init?(ctx: OutputContext): void | Promise<void>;
   flush(chunk: OutputChunk, ctx: OutputContext): FlushResult | Promise<FlushResult>;
   exit?(): void | Promise<void>;
+  /** Metrics the plugin keeps itself (a .so's cmetrics), labelled with plugin and instance. */
+  metrics?(): Promise<PluginMetric[]>;
 }
 
 /** Host settings of the instance being created (plugins may ignore them). */

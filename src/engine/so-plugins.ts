@@ -6,6 +6,7 @@ import type { EventFormat } from '../events/chunk.js';
 import { trustedChunk, validateChunk } from '../events/chunk.js';
 import type { InputChunk, InputInstance } from '../plugin/input.js';
 import type { PluginLibrary } from '../plugin/library.js';
+import type { PluginMetric } from '../plugin/metrics.js';
 import type { FlushResult, OutputInstance } from '../plugin/output.js';
 import type { InputContext, InputPlugin, InputPluginFactory, InstanceSettings, OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from './plugin-api.js';
 
@@ -53,6 +54,10 @@ class SoInput implements InputPlugin {
   async exit(): Promise<void> {
     await this.instance?.close();
   }
+
+  metrics(): Promise<PluginMetric[]> {
+    return this.instance ? this.instance.metrics() : Promise.resolve([]);
+  }
 }
 
 class SoOutput implements OutputPlugin {
@@ -86,6 +91,10 @@ class SoOutput implements OutputPlugin {
 
   async exit(): Promise<void> {
     await this.instance?.close();
+  }
+
+  metrics(): Promise<PluginMetric[]> {
+    return this.instance ? this.instance.metrics() : Promise.resolve([]);
   }
 }
 

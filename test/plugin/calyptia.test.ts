@@ -83,6 +83,29 @@ describe.skipIf(!has('v1/input'))('calyptia/plugin v1 plugins', () => {
   });
 });
 
+describe.skipIf(!has('v1/input'))('calyptia/plugin metrics in a pipeline', () => {
+  it('pluginMetrics() gathers every plugin metric with plugin and instance labels', async () => {
+    const { Pipeline } = await import('../../src/index.js');
+    const path = join(dir, 'pipeline.jsonl');
+    const pipeline = new Pipeline({
+      logger: captureLogger().logger,
+      service: { flush: 0.1 },
+      plugins: [fixtures['v1/input']!, fixtures['v1/output']!],
+      inputs: [{ name: 'go-test-input-plugin', tag: 'cal', interval: 50, properties: { foo: 'x' } }],
+      outputs: [{ name: 'go-test-output-plugin', match: 'cal', properties: { path } }],
+    });
+    await pipeline.start();
+    await waitFor(() => readJsonLines(path).length >= 3, 10_000, 'three records through the pipeline');
+    const metrics = await pipeline.pluginMetrics();
+    await pipeline.stop();
+    const collected = metrics.find((m) => m.name.endsWith('collected_records_total'));
+    const flushed = metrics.find((m) => m.name.endsWith('flushed_records_total'));
+    expect(collected).toMatchObject({ labels: { plugin: 'go-test-input-plugin', instance: 'go-test-input-plugin.0' } });
+    expect(flushed).toMatchObject({ labels: { plugin: 'go-test-output-plugin', instance: 'go-test-output-plugin.0' } });
+    expect(flushed!.value).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe.skipIf(!has('v0/input'))('calyptia/plugin v0.1.x plugins', () => {
   it('input and output run, with metrics', async () => {
     const input = await (await loadPlugin(fixtures['v0/input']!)).createInput({ properties: { foo: 'bar' }, interval: 10 });
