@@ -204,19 +204,40 @@ export function buildCalyptiaFixtures(): Record<string, string> {
           CGO_LDFLAGS: `${ldflags} ${cgoPathFlag('-L', cmetrics.lib)}`.trim(),
         };
       }
-      const [version, kind] = name.split('/') as [string, string];
-      const partial = `${target}.partial-${process.pid}`;
-      execFileSync('go', ['build', '-buildmode=c-shared', '-trimpath', '-buildvcs=false', '-o', partial, `./${kind}`], {
-        cwd: join(CALYPTIA_FIXTURES_DIR, version),
-        env: { ...process.env, ...cgoEnv },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      // cgo also writes the export header next to the output ('<name>.so.h' for
-      // '<name>.so.partial-<pid>'); nothing uses it.
-      rmSync(`${target}.h`, { force: true });
-      renameSync(partial, target); // atomic: a concurrent run never sees half a file
+      buildPlugin(name, target, cgoEnv, []);
     }
     built[name] = target;
   }
+
+  // The v1 output again, linked so that the static cmetrics symbols stay out
+  // of the dynamic symbol table: a calyptia plugin that exports no cmt_create,
+  // which the host must refuse at load instead of letting its Init fail.
+  if (cmetrics && built['v1/output']) {
+    const hidden = '-ldflags=-extldflags=-Wl,--exclude-libs,ALL';
+    const target = join(CACHE_DIR, `v1-output-no-cmt-${sourceHash('v1/output', `${goVersion} ${hidden}`, cmetrics.hash)}.so`);
+    if (!existsSync(target)) {
+      const [cflags = '', ldflags = ''] = execFileSync('go', ['env', 'CGO_CFLAGS', 'CGO_LDFLAGS'], { encoding: 'utf8' }).split('\n');
+      buildPlugin('v1/output', target, {
+        CGO_ENABLED: '1',
+        CGO_CFLAGS: `${cflags} ${cgoPathFlag('-I', cmetrics.include)}`.trim(),
+        CGO_LDFLAGS: `${ldflags} ${cgoPathFlag('-L', cmetrics.lib)}`.trim(),
+      }, [hidden]);
+    }
+    built['v1/output-no-cmt'] = target;
+  }
   return built;
+}
+
+function buildPlugin(name: string, target: string, cgoEnv: Record<string, string>, extraArgs: string[]): void {
+  const [version, kind] = name.split('/') as [string, string];
+  const partial = `${target}.partial-${process.pid}`;
+  execFileSync('go', ['build', '-buildmode=c-shared', '-trimpath', '-buildvcs=false', ...extraArgs, '-o', partial, `./${kind}`], {
+    cwd: join(CALYPTIA_FIXTURES_DIR, version),
+    env: { ...process.env, ...cgoEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // cgo also writes the export header next to the output ('<name>.so.h' for
+  // '<name>.so.partial-<pid>'); nothing uses it.
+  rmSync(`${target}.h`, { force: true });
+  renameSync(partial, target); // atomic: a concurrent run never sees half a file
 }

@@ -72,6 +72,19 @@ describe.skipIf(!has('v1/input'))('calyptia/plugin v1 plugins', () => {
     await first.close();
   });
 
+  it('refuses at load a calyptia plugin that exports no cmt_create, instead of failing (or crashing) in Init', async () => {
+    const path = fixtures['v1/output-no-cmt']!;
+    const error = await loadPlugin(path).then(
+      () => undefined,
+      (e: unknown) => e as PluginError,
+    );
+    expect(error).toBeInstanceOf(PluginError);
+    expect(error!.phase).toBe('load');
+    expect(error!.message).toBe(
+      `cannot load plugin ${path}: a calyptia/plugin plugin needs a metrics context (its Init fails without one), but this .so exports no cmt_create to make one with its own cmetrics`,
+    );
+  });
+
   it('custom: Init reads its properties through custom_get_property and logs', async () => {
     const { logger, lines } = captureLogger();
     const lib = await loadPlugin(fixtures['v1/custom']!, { logger });
