@@ -3,13 +3,12 @@
  * custom_get_property) at creation, FLBPluginExit at close. Custom plugins
  * never receive data.
  */
-import { PluginError } from '../errors.js';
-import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { HostLogger, LogLevelName } from '../logging.js';
 import type { NativeCustom } from '../native.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
-import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
-import { prepareProperties, type PropertiesInput } from './properties.js';
+import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
+import type { PropertiesInput } from './properties.js';
 
 export interface CustomOptions {
   name?: string;
@@ -54,24 +53,8 @@ export class CustomInstance {
 
 /** @internal */
 export async function createCustomInstance(plugin: PluginLibrary, options: CustomOptions): Promise<CustomInstance> {
-  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
-  const { visible } = prepareProperties('custom', options.properties, {
-    expand: options.expandEnv,
-    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
-  });
-  const native = plugin.native.createCustom({ name: options.name, properties: visible, logLevel: FLB_LOG_LEVELS[logLevel] });
-  const logger = plugin.logger.child({ instance: native.name });
-  registerPluginLogger(plugin.name, plugin.logger);
-  registerInstanceLogger(native.id, logger);
-  const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name, instance: native.name };
-  let code: number;
-  try {
-    code = await native.start();
-  } catch (error) {
-    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, details);
-  }
-  if (code <= 0) {
-    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, { ...details, returnCode: code });
-  }
+  const native = plugin.native.createCustom({ name: options.name, ...instanceSettings(plugin, 'custom', options) });
+  const logger = instanceLogger(plugin, native);
+  await startNativeInstance(plugin, native);
   return new CustomInstance(plugin, native, logger);
 }

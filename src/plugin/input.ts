@@ -6,14 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { PluginError } from '../errors.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
-import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { HostLogger, LogLevelName } from '../logging.js';
 import type { EventFormat } from '../events/chunk.js';
 import type { NativeAddon, NativeChunkFailure, NativeInput, NativeInputStats } from '../native.js';
 import { InputDelivery, type ArrivedChunk, type ChunkQueue } from './input-delivery.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
-import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
-import { prepareProperties, type PropertiesInput } from './properties.js';
+import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
+import type { PropertiesInput } from './properties.js';
 
 export interface InputOptions {
   /** Instance name (Alias); defaults to "<plugin>.<N>". */
@@ -214,41 +214,23 @@ export async function createInputInstance(plugin: PluginLibrary, addon: NativeAd
   if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 0) {
     throw new PluginError(`${plugin.name}: bufferLimit must be a non-negative integer number of bytes; got ${String(bufferLimit)}`, details);
   }
-  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
-  const { visible } = prepareProperties('input', options.properties, {
-    expand: options.expandEnv,
-    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
-  });
-
   installInputHandler(addon);
   const native = plugin.native.createInput({
     name: options.name,
-    properties: visible,
-    logLevel: FLB_LOG_LEVELS[logLevel],
+    ...instanceSettings(plugin, 'input', options),
     intervalNs: Math.round(interval * 1e6),
     bufferLimit,
   });
-  const logger = plugin.logger.child({ instance: native.name });
-  registerPluginLogger(plugin.name, plugin.logger);
-  registerInstanceLogger(native.id, logger);
+  const logger = instanceLogger(plugin, native);
   const input = new InputInstance(plugin, native, options.tag ?? native.name, logger);
   // Registered before start: the first chunk may arrive right after Init.
   inputsById.set(native.id, input);
 
-  let code: number;
   try {
-    code = await native.start();
+    await startNativeInstance(plugin, native);
   } catch (error) {
     forgetInput(native.id);
-    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, { ...details, instance: native.name });
-  }
-  if (code <= 0) {
-    forgetInput(native.id);
-    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, {
-      ...details,
-      instance: native.name,
-      returnCode: code,
-    });
+    throw error;
   }
   native.setKeepAlive(true);
   logger.debug({ interval, bufferLimit, tag: input.tag }, 'input instance started');

@@ -7,12 +7,12 @@
 import { ChunkError, PluginError } from '../errors.js';
 import { convertChunk, isChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { encodeChunk, type LogEvent } from '../events/encoder.js';
-import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
+import type { HostLogger, LogLevelName } from '../logging.js';
 import type { NativeOutput } from '../native.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
-import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
-import { prepareProperties, type PropertiesInput } from './properties.js';
+import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
+import type { PropertiesInput } from './properties.js';
 
 export interface OutputOptions {
   /** Instance name (Fluent Bit's Alias); defaults to "<plugin>.<N>". */
@@ -189,42 +189,9 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
   if (eventFormat !== 'v1' && eventFormat !== 'v2') {
     throw new TypeError(`${plugin.name}: eventFormat must be 'v1' or 'v2'; got ${String(eventFormat)}`);
   }
-  const logLevel = options.logLevel === undefined ? levelOfLogger(plugin.logger) : parseLogLevel(options.logLevel);
-  const { visible } = prepareProperties('output', options.properties, {
-    expand: options.expandEnv,
-    onMissingEnv: (name) => plugin.logger.warn(`environment variable \${${name}} is not set; it expands to nothing`),
-  });
-
-  const native = plugin.native.createOutput({
-    name: options.name,
-    properties: visible,
-    logLevel: FLB_LOG_LEVELS[logLevel],
-    workers,
-  });
-  const logger = plugin.logger.child({ instance: native.name });
-  registerPluginLogger(plugin.name, plugin.logger);
-  registerInstanceLogger(native.id, logger);
-
-  let code: number;
-  try {
-    code = await native.start();
-  } catch (error) {
-    throw new PluginError(`${native.name}: cannot start: ${(error as Error).message}`, {
-      phase: 'init',
-      path: plugin.path,
-      plugin: plugin.name,
-      instance: native.name,
-    });
-  }
-  if (code <= 0) {
-    throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, {
-      phase: 'init',
-      path: plugin.path,
-      plugin: plugin.name,
-      instance: native.name,
-      returnCode: code,
-    });
-  }
+  const native = plugin.native.createOutput({ name: options.name, ...instanceSettings(plugin, 'output', options), workers });
+  const logger = instanceLogger(plugin, native);
+  await startNativeInstance(plugin, native);
   logger.debug({ workers, eventFormat }, 'output instance started');
   return new OutputInstance(plugin, native, eventFormat, workers, logger);
 }
