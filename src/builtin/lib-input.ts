@@ -34,7 +34,8 @@ export class LibInput extends EventEmitter {
   name = 'lib';
   private overflow: OverflowPolicy = 'buffer';
   private ctx?: InputContext;
-  private readonly pending = new Map<string, ChunkWriter>();
+  /** Writers of pending events, by format, then by tag. */
+  private readonly pending = { v1: new Map<string, ChunkWriter>(), v2: new Map<string, ChunkWriter>() };
   private pendingBytes = 0;
   private scheduled = false;
   private paused = false;
@@ -52,11 +53,11 @@ export class LibInput extends EventEmitter {
     }
     const tag = options.tag ?? this.ctx?.tag ?? this.name;
     const format = options.metadata && Object.keys(options.metadata).length > 0 ? 'v2' : 'v1';
-    const key = format === 'v2' ? `v2\u0000${tag}` : tag;
-    let writer = this.pending.get(key);
+    const writers = this.pending[format];
+    let writer = writers.get(tag);
     if (!writer) {
       writer = new ChunkWriter(format, 16 * 1024);
-      this.pending.set(key, writer);
+      writers.set(tag, writer);
     }
     const before = writer.byteLength;
     writer.append({ record, time: options.time, metadata: options.metadata });
@@ -78,8 +79,10 @@ export class LibInput extends EventEmitter {
   handOver(): void {
     this.scheduled = false;
     if (!this.ctx || this.pendingBytes === 0) return;
-    for (const [key, writer] of this.pending) {
-      if (writer.events > 0) this.ctx.sink.chunk(writer.finish(), key.startsWith('v2\u0000') ? key.slice(3) : key);
+    for (const writers of [this.pending.v1, this.pending.v2]) {
+      for (const [tag, writer] of writers) {
+        if (writer.events > 0) this.ctx.sink.chunk(writer.finish(), tag);
+      }
     }
     this.pendingBytes = 0;
   }
