@@ -15,7 +15,7 @@
  * cfl symbols, so an empty libcfl.a satisfies `-lcfl`.
  *
  * Each .so is cached by a hash of its sources, its module's go.mod/go.sum,
- * the Go version and the cmetrics packages, like go-fixtures.ts. The packages
+ * the Go version and the cmetrics packages (go-build.ts). The packages
  * are amd64 only: on any other platform this returns {} (with a warning), so
  * tests that need these plugins should skip when their key is missing.
  */
@@ -32,6 +32,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { buildCShared, goSourceHash, goVersion } from './go-build.js';
 import { repoRoot } from './paths.js';
 
 export const CALYPTIA_FIXTURES_DIR = join(repoRoot, 'test', 'fixtures', 'calyptia');
@@ -154,17 +155,6 @@ function cgoPathFlag(flag: string, path: string): string {
   return /[\s'"]/.test(path) ? `'${flag}${path.replace(/'/g, '')}'` : `${flag}${path}`;
 }
 
-function sourceHash(name: string, goVersion: string, cmetricsHash: string): string {
-  const [version] = name.split('/') as [string];
-  const hash = createHash('sha256').update(goVersion).update(cmetricsHash);
-  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(CALYPTIA_FIXTURES_DIR, version, file)));
-  const dir = join(CALYPTIA_FIXTURES_DIR, name);
-  for (const file of readdirSync(dir).sort()) {
-    if (file.endsWith('.go')) hash.update(file).update(readFileSync(join(dir, file)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /**
  * Builds (or finds in the cache) every calyptia fixture; returns
  * '<version>/<kind>' (e.g. 'v1/output', 'v0/input') → .so path.
@@ -176,68 +166,50 @@ export function buildCalyptiaFixtures(): Record<string, string> {
     );
     return {};
   }
-  let goVersion: string;
-  try {
-    goVersion = execFileSync('go', ['version'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('the Go toolchain (`go`) is needed to build the calyptia plugin fixtures; install Go >= 1.24');
-  }
+  const version = goVersion('the calyptia plugin fixtures', '1.24');
   mkdirSync(CACHE_DIR, { recursive: true });
-  const names = calyptiaFixtureNames();
-  const built: Record<string, string> = {};
-  let cmetrics: ReturnType<typeof cmetricsPrefix> | undefined;
-  let cgoEnv: Record<string, string> | undefined;
+  const cmetrics = cmetricsPrefix(findCmetricsDebs());
+  let env: Record<string, string> | undefined;
+  const build = (name: string, target: string, extraArgs: string[] = []) => {
+    const [module, pkg] = name.split('/') as [string, string];
+    env ??= cgoEnv(cmetrics);
+    buildCShared({ moduleDir: join(CALYPTIA_FIXTURES_DIR, module), pkg, target, env, extraArgs });
+  };
+  const targetFor = (name: string, label: string, salts: string[]) => {
+    const [module] = name.split('/') as [string];
+    const hash = goSourceHash(join(CALYPTIA_FIXTURES_DIR, module), join(CALYPTIA_FIXTURES_DIR, name), [...salts, cmetrics.hash]);
+    return join(CACHE_DIR, `${label}-${hash}.so`);
+  };
 
-  for (const name of names) {
-    cmetrics ??= cmetricsPrefix(findCmetricsDebs());
-    const target = join(CACHE_DIR, `${name.replace('/', '-')}-${sourceHash(name, goVersion, cmetrics.hash)}.so`);
-    if (!existsSync(target)) {
-      if (!cgoEnv) {
-        // Append to whatever CGO_CFLAGS/CGO_LDFLAGS the go command would use
-        // (default "-O2 -g"), since setting them replaces that default.
-        const [cflags = '', ldflags = ''] = execFileSync('go', ['env', 'CGO_CFLAGS', 'CGO_LDFLAGS'], {
-          encoding: 'utf8',
-        }).split('\n');
-        cgoEnv = {
-          CGO_ENABLED: '1',
-          CGO_CFLAGS: `${cflags} ${cgoPathFlag('-I', cmetrics.include)}`.trim(),
-          CGO_LDFLAGS: `${ldflags} ${cgoPathFlag('-L', cmetrics.lib)}`.trim(),
-        };
-      }
-      buildPlugin(name, target, cgoEnv, []);
-    }
+  const built: Record<string, string> = {};
+  for (const name of calyptiaFixtureNames()) {
+    const target = targetFor(name, name.replace('/', '-'), [version]);
+    if (!existsSync(target)) build(name, target);
     built[name] = target;
   }
 
   // The v1 output again, linked so that the static cmetrics symbols stay out
   // of the dynamic symbol table: a calyptia plugin that exports no cmt_create,
   // which the host must refuse at load instead of letting its Init fail.
-  if (cmetrics && built['v1/output']) {
+  if (built['v1/output']) {
     const hidden = '-ldflags=-extldflags=-Wl,--exclude-libs,ALL';
-    const target = join(CACHE_DIR, `v1-output-no-cmt-${sourceHash('v1/output', `${goVersion} ${hidden}`, cmetrics.hash)}.so`);
-    if (!existsSync(target)) {
-      const [cflags = '', ldflags = ''] = execFileSync('go', ['env', 'CGO_CFLAGS', 'CGO_LDFLAGS'], { encoding: 'utf8' }).split('\n');
-      buildPlugin('v1/output', target, {
-        CGO_ENABLED: '1',
-        CGO_CFLAGS: `${cflags} ${cgoPathFlag('-I', cmetrics.include)}`.trim(),
-        CGO_LDFLAGS: `${ldflags} ${cgoPathFlag('-L', cmetrics.lib)}`.trim(),
-      }, [hidden]);
-    }
+    const target = targetFor('v1/output', 'v1-output-no-cmt', [`${version} ${hidden}`]);
+    if (!existsSync(target)) build('v1/output', target, [hidden]);
     built['v1/output-no-cmt'] = target;
   }
   return built;
 }
 
-function buildPlugin(name: string, target: string, cgoEnv: Record<string, string>, extraArgs: string[]): void {
-  const [version, kind] = name.split('/') as [string, string];
-  const partial = `${target}.partial-${process.pid}`;
-  execFileSync('go', ['build', '-buildmode=c-shared', '-trimpath', '-buildvcs=false', ...extraArgs, '-o', partial, `./${kind}`], {
-    cwd: join(CALYPTIA_FIXTURES_DIR, version),
-    env: { ...process.env, ...cgoEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  // cgo also writes the export header next to the output ('<name>.so.h' for
-  // '<name>.so.partial-<pid>'); nothing uses it.
-  rmSync(`${target}.h`, { force: true });
-  renameSync(partial, target); // atomic: a concurrent run never sees half a file
+/**
+ * The cgo environment that finds the unpacked cmetrics headers and libraries.
+ * It appends to whatever CGO_CFLAGS/CGO_LDFLAGS the go command would use
+ * (default "-O2 -g"), since setting them replaces that default.
+ */
+function cgoEnv(cmetrics: { include: string; lib: string }): Record<string, string> {
+  const [cflags = '', ldflags = ''] = execFileSync('go', ['env', 'CGO_CFLAGS', 'CGO_LDFLAGS'], { encoding: 'utf8' }).split('\n');
+  return {
+    CGO_ENABLED: '1',
+    CGO_CFLAGS: `${cflags} ${cgoPathFlag('-I', cmetrics.include)}`.trim(),
+    CGO_LDFLAGS: `${ldflags} ${cgoPathFlag('-L', cmetrics.lib)}`.trim(),
+  };
 }

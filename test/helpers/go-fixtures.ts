@@ -4,10 +4,9 @@
  * sources, go.mod, go.sum and the Go version, so only the first run pays for
  * the compile (about half a minute each on two cores).
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildCShared, goSourceHash, goVersion } from './go-build.js';
 import { repoRoot } from './paths.js';
 
 export const GO_FIXTURES_DIR = join(repoRoot, 'test', 'fixtures', 'go');
@@ -21,37 +20,15 @@ export function goFixtureNames(): string[] {
     .sort();
 }
 
-function sourceHash(name: string, goVersion: string): string {
-  const hash = createHash('sha256').update(goVersion);
-  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(GO_FIXTURES_DIR, file)));
-  const dir = join(GO_FIXTURES_DIR, name);
-  for (const file of readdirSync(dir).sort()) {
-    if (file.endsWith('.go')) hash.update(file).update(readFileSync(join(dir, file)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /** Builds (or finds in the cache) every Go fixture; returns name → .so path. */
 export function buildGoFixtures(): Record<string, string> {
-  let goVersion: string;
-  try {
-    goVersion = execFileSync('go', ['version'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('the Go toolchain (`go`) is needed to build the Go plugin fixtures; install Go >= 1.21');
-  }
+  const version = goVersion('the Go plugin fixtures', '1.21');
   mkdirSync(CACHE_DIR, { recursive: true });
   const built: Record<string, string> = {};
   for (const name of goFixtureNames()) {
-    const target = join(CACHE_DIR, `${name}-${sourceHash(name, goVersion)}.so`);
-    if (!existsSync(target)) {
-      const partial = `${target}.partial-${process.pid}`;
-      execFileSync('go', ['build', '-buildmode=c-shared', '-trimpath', '-buildvcs=false', '-o', partial, `./${name}`], {
-        cwd: GO_FIXTURES_DIR,
-        env: { ...process.env, CGO_ENABLED: '1' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      renameSync(partial, target); // atomic: a concurrent run never sees half a file
-    }
+    const hash = goSourceHash(GO_FIXTURES_DIR, join(GO_FIXTURES_DIR, name), [version]);
+    const target = join(CACHE_DIR, `${name}-${hash}.so`);
+    if (!existsSync(target)) buildCShared({ moduleDir: GO_FIXTURES_DIR, pkg: name, target, env: { CGO_ENABLED: '1' } });
     built[name] = target;
   }
   return built;

@@ -2,9 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { EventTime, loadPlugin, PluginError, type InputEvent, type InputInstance } from '../../src/index.js';
+import { EventTime, loadPlugin, PluginError } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { repoRoot } from '../helpers/paths.js';
+import { take } from '../helpers/take-events.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -14,15 +15,6 @@ import { waitFor } from '../helpers/wait.js';
 const fixtures = inject('calyptiaPlugins');
 const has = (key: string) => key in fixtures;
 const dir = tempDir();
-
-async function take(input: InputInstance, count: number): Promise<InputEvent[]> {
-  const events: InputEvent[] = [];
-  for await (const event of input) {
-    events.push(event);
-    if (events.length === count) break;
-  }
-  return events;
-}
 
 describe.skipIf(!has('v1/input'))('calyptia/plugin v1 plugins', () => {
   it('input: Init with Conf, Collect ticking, Logger and a counter read back through its own cmetrics', async () => {

@@ -1,18 +1,10 @@
 import { describe, expect, inject, it } from 'vitest';
-import { loadPlugin, type InputEvent, type InputInstance } from '../../src/index.js';
+import { loadPlugin } from '../../src/index.js';
+import { take } from '../helpers/take-events.js';
 
 // Real Go c-shared inputs built against github.com/fluent/fluent-bit-go's
 // input package (see test/fixtures/go).
 const goPlugins = inject('goPlugins');
-
-async function take(input: InputInstance, count: number): Promise<InputEvent[]> {
-  const events: InputEvent[] = [];
-  for await (const event of input) {
-    events.push(event);
-    if (events.length === count) break;
-  }
-  return events;
-}
 
 describe('Go inputs built with fluent-bit-go', () => {
   it('collects records encoded by the library (NewEncoder, C.CBytes), nanoseconds included', async () => {

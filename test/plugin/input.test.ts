@@ -1,9 +1,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadPlugin, type InputEvent, type InputInstance } from '../../src/index.js';
+import { loadPlugin } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { cPlugin } from '../helpers/paths.js';
+import { take } from '../helpers/take-events.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,17 +18,6 @@ const trace = () => {
   }
 };
 afterEach(() => rmSync(traceFile, { force: true }));
-
-/** Takes `count` events from the instance's async iterator. */
-async function take(input: InputInstance, count: number): Promise<InputEvent[]> {
-  const events: InputEvent[] = [];
-  if (count === 0) return events;
-  for await (const event of input) {
-    events.push(event);
-    if (events.length === count) break;
-  }
-  return events;
-}
 
 describe('input plugins (C generator)', () => {
   it('runs Init, PreRun, callbacks with cleanup, then Pause, PreExit, Exit on its thread', async () => {
