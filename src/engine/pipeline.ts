@@ -283,13 +283,27 @@ export class Pipeline extends EventEmitter {
     }
   }
 
+  /**
+   * The steps every input and output starts with: find its plugin, split its
+   * properties into the plugin's and the host's (reserved), and name it.
+   */
+  private identify<F extends PluginFactory>(
+    kind: 'input' | 'output',
+    config: InputConfig | OutputConfig,
+    index: number,
+    factories: Map<string, F>,
+  ) {
+    const factory = factories.get(config.name.toLowerCase());
+    if (!factory) throw this.unknownPlugin(kind, config.name, [...factories.values()].map((f) => f.name));
+    const { visible, reserved } = this.prepared(kind, config.properties, config.source ?? `${kind}s[${index}]`, config.expandEnv);
+    const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
+    return { factory, name, visible, reserved };
+  }
+
   /** Everything about an output that can be known without starting it. */
   private resolveOutput(config: OutputConfig, index: number, factories: Map<string, OutputPluginFactory>): ResolvedOutput {
     return this.located(config.source, () => {
-      const factory = factories.get(config.name.toLowerCase());
-      if (!factory) throw this.unknownPlugin('output', config.name, [...factories.values()].map((f) => f.name));
-      const { visible, reserved } = this.prepared('output', config.properties, config.source ?? `outputs[${index}]`, config.expandEnv);
-      const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
+      const { factory, name, visible, reserved } = this.identify('output', config, index, factories);
       const workersValue = config.workers ?? reservedValue(reserved, 'workers') ?? DEFAULTS.workers;
       const workers = Number(workersValue);
       if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`${name}: workers: '${workersValue}' is not a positive integer`);
@@ -310,10 +324,7 @@ export class Pipeline extends EventEmitter {
 
   private resolveInput(config: InputConfig, index: number, factories: Map<string, InputPluginFactory>): ResolvedInput {
     return this.located(config.source, () => {
-      const factory = factories.get(config.name.toLowerCase());
-      if (!factory) throw this.unknownPlugin('input', config.name, [...factories.values()].map((f) => f.name));
-      const { visible, reserved } = this.prepared('input', config.properties, config.source ?? `inputs[${index}]`, config.expandEnv);
-      const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
+      const { factory, name, visible, reserved } = this.identify('input', config, index, factories);
       const tag = config.tag ?? reservedValue(reserved, 'tag') ?? name;
       const memBufLimitValue = config.memBufLimit ?? reservedValue(reserved, 'mem_buf_limit');
       const memBufLimit = memBufLimitValue === undefined ? 0 : parseSize(memBufLimitValue, `${name}: mem_buf_limit`);
