@@ -60,7 +60,7 @@ export class LibInput extends EventEmitter {
       writers.set(tag, writer);
     }
     const before = writer.byteLength;
-    writer.append({ record, time: options.time, metadata: options.metadata });
+    writer.appendRecord(record, options.time, options.metadata);
     this.pendingBytes += writer.byteLength - before;
     if (this.pendingBytes >= Math.min(HANDOVER_BYTES, this.ctx?.chunkSize ?? HANDOVER_BYTES)) this.handOver();
     else if (!this.scheduled) {

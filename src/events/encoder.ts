@@ -5,7 +5,7 @@
  * by construction and is flushed without a walk.
  */
 import { trustedChunk, type Chunk, type EventFormat } from './chunk.js';
-import { currentEventTimeParts, toEventTime, type TimeInput } from './event-time.js';
+import { toEventTime, type TimeInput } from './event-time.js';
 import { RecordEncoder } from './record-encoder.js';
 
 /** One log event as the API takes it. */
@@ -48,11 +48,15 @@ export class ChunkWriter {
   }
 
   append(event: LogEvent): void {
-    const index = this.count;
     if (typeof event !== 'object' || event === null) {
-      throw new TypeError(`event ${index}: expected { time?, record, metadata? }; got ${describe(event)}`);
+      throw new TypeError(`event ${this.count}: expected { time?, record, metadata? }; got ${describe(event)}`);
     }
-    const { record, metadata } = event;
+    this.appendRecord(event.record, event.time, event.metadata);
+  }
+
+  /** append() without the event object: what lib.push() calls for every record. */
+  appendRecord(record: LogEvent['record'], time?: TimeInput, metadata?: LogEvent['metadata']): void {
+    const index = this.count;
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new TypeError(`event ${index}: record must be an object or a Map; got ${describe(record)}`);
     }
@@ -60,24 +64,17 @@ export class ChunkWriter {
     if (v2 && metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
       throw new TypeError(`event ${index}: metadata must be an object or a Map; got ${describe(metadata)}`);
     }
-    let seconds: number;
-    let nanoseconds: number;
-    if (event.time === undefined) {
-      [seconds, nanoseconds] = currentEventTimeParts();
-    } else {
-      const time = toEventTime(event.time);
-      seconds = time.seconds;
-      nanoseconds = time.nanoseconds;
-    }
+    const eventTime = time === undefined ? null : toEventTime(time); // throws its own RangeError
     const encoder = this.encoder;
     const start = encoder.position;
     try {
       encoder.writeByte(0x92);
       if (v2) encoder.writeByte(0x92);
-      encoder.writeEventTime(seconds, nanoseconds);
+      if (eventTime === null) encoder.writeCurrentTime();
+      else encoder.writeEventTime(eventTime.seconds, eventTime.nanoseconds);
       if (v2) {
         if (metadata === undefined) encoder.writeByte(0x80);
-        else encoder.writeRecord(metadata);
+        else encoder.writeMetadata(metadata);
       }
       encoder.writeRecord(record);
     } catch (error) {

@@ -12,13 +12,16 @@
  *
  * Ext type 0 is written only for EventTime, 8 bytes, as plugins require.
  *
- * Speed: log records repeat their keys, so the encoded bytes of keys are
- * cached; short ASCII strings are written byte by byte; everything is
- * written straight into the growing chunk buffer (no per-record copy).
+ * Speed: log records repeat their shapes, so plain objects are written by
+ * writers generated per key list (shape-writer.ts), with the top-level
+ * record's last shape kept like an inline cache; objects of other shapes
+ * use cached key bytes. Short ASCII strings are written byte by byte, and
+ * everything goes straight into the growing chunk buffer (no per-record copy).
  */
-import { EventTime } from './event-time.js';
+import { currentEventTimeParts, EventTime } from './event-time.js';
+import { SHAPE_MAX_DEPTH, shapeWriterFor, type ShapeTarget, type ShapeWriter } from './shape-writer.js';
 
-const MAX_DEPTH = 100;
+const MAX_DEPTH = SHAPE_MAX_DEPTH;
 const KEY_CACHE_LIMIT = 4096;
 
 /**
@@ -38,11 +41,14 @@ function isKept(value: unknown): boolean {
   return kind !== 'undefined' && kind !== 'function' && kind !== 'symbol';
 }
 
-export class RecordEncoder {
+export class RecordEncoder implements ShapeTarget {
   buffer: Buffer;
   view: DataView;
   position = 0;
   private readonly keyCache = new Map<string, Uint8Array>();
+  /** The shape writer that wrote the last record, and the last metadata: tried first next time. */
+  private recordShape: ShapeWriter | null = null;
+  private metadataShape: ShapeWriter | null = null;
 
   constructor(initialSize = 64 * 1024) {
     // Slow (unpooled) buffers: chunks are handed over whole, never share a pool slab.
@@ -76,7 +82,17 @@ export class RecordEncoder {
   /** Writes a record (a plain object or a Map) as a MessagePack map. */
   writeRecord(record: object): void {
     if (record instanceof Map) this.writeMap(record, 0);
-    else this.writeObject(record as Record<string, unknown>, 0);
+    else if (this.recordShape === null || !this.recordShape(this, record, 0)) {
+      this.recordShape = this.writeObjectLearning(record, 0);
+    }
+  }
+
+  /** writeRecord for v2 metadata, which keeps a shape of its own. */
+  writeMetadata(metadata: object): void {
+    if (metadata instanceof Map) this.writeMap(metadata, 0);
+    else if (this.metadataShape === null || !this.metadataShape(this, metadata, 0)) {
+      this.metadataShape = this.writeObjectLearning(metadata, 0);
+    }
   }
 
   writeEventTime(seconds: number, nanoseconds: number): void {
@@ -89,12 +105,19 @@ export class RecordEncoder {
     this.position += 10;
   }
 
+  /** The current time as an EventTime (called once per pushed record). */
+  writeCurrentTime(): void {
+    const now = currentEventTimeParts();
+    this.writeEventTime(now[0], now[1]);
+  }
+
   writeByte(byte: number): void {
     this.ensure(1);
     this.buffer[this.position++] = byte;
   }
 
-  private writeValue(value: unknown, depth: number): void {
+  /** @internal (for shape writers) */
+  writeValue(value: unknown, depth: number): void {
     switch (typeof value) {
       case 'string':
         this.writeString(value);
@@ -117,7 +140,12 @@ export class RecordEncoder {
     }
   }
 
-  private writeObjectValue(value: object, depth: number): void {
+  /**
+   * @internal (for shape writers) An object value inside a record. Returns
+   * the shape writer that wrote it, if any, for the caller to try first
+   * next time.
+   */
+  writeObjectValue(value: object, depth: number): ShapeWriter | null {
     if (depth >= MAX_DEPTH) throw new TypeError(`nesting deeper than ${MAX_DEPTH} (a circular reference?)`);
     if (Array.isArray(value)) {
       this.writeArrayHeader(value.length);
@@ -138,8 +166,20 @@ export class RecordEncoder {
     } else if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       this.writeValue((value as { toJSON(): unknown }).toJSON(), depth + 1);
     } else {
-      this.writeObject(value as Record<string, unknown>, depth + 1);
+      return this.writeObjectLearning(value, depth + 1);
     }
+    return null;
+  }
+
+  /** A plain object through its shape writer once it has one, else the general way. */
+  private writeObjectLearning(object: object, depth: number): ShapeWriter | null {
+    const proto = Object.getPrototypeOf(object) as unknown;
+    if (proto === Object.prototype || proto === null) {
+      const writer = shapeWriterFor(object);
+      if (writer !== null && writer(this, object, depth)) return writer;
+    }
+    this.writeObject(object as Record<string, unknown>, depth);
+    return null;
   }
 
   private writeObject(object: Record<string, unknown>, depth: number): void {
@@ -190,7 +230,8 @@ export class RecordEncoder {
     this.position = p + length;
   }
 
-  private writeString(value: string): void {
+  /** @internal (for shape writers) */
+  writeString(value: string): void {
     const length = value.length;
     if (length < 32) {
       // Short strings: ASCII byte by byte into a fixstr, else the UTF-8 path.
@@ -230,7 +271,8 @@ export class RecordEncoder {
     this.position = start + headerSize + written;
   }
 
-  private writeNumber(value: number): void {
+  /** @internal (for shape writers) */
+  writeNumber(value: number): void {
     if (Number.isInteger(value) && Number.isSafeInteger(value)) {
       this.writeInteger(value);
     } else if (Number.isFinite(value)) {
@@ -339,7 +381,8 @@ export class RecordEncoder {
     }
   }
 
-  private writeMapHeader(length: number): void {
+  /** @internal (for shape writers) */
+  writeMapHeader(length: number): void {
     this.ensure(5);
     const b = this.buffer;
     if (length < 16) b[this.position++] = 0x80 | length;

@@ -1,0 +1,95 @@
+import { unpack } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { RecordEncoder } from '../../src/events/record-encoder.js';
+import { shapeWriterFor } from '../../src/events/shape-writer.js';
+
+/** Encodes `record` `times` times with one encoder; returns every encoding. */
+function encodings(make: (i: number) => object, times = 5): Buffer[] {
+  const encoder = new RecordEncoder(256);
+  const out: Buffer[] = [];
+  for (let i = 0; i < times; i++) {
+    const start = encoder.position;
+    encoder.writeRecord(make(i));
+    out.push(Buffer.from(encoder.buffer.subarray(start, encoder.position)));
+  }
+  return out;
+}
+
+/** JSON's view of a value, which both encoder paths follow. */
+const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+describe('shape writers', () => {
+  it('write the same bytes as the first (general) encoding once a shape is compiled', () => {
+    const make = (i: number) => ({ level: 30, msg: `m${i % 1}`, req: { method: 'GET', n: 1.5 }, tags: ['a', 1], ok: true, none: null });
+    const [first, ...rest] = encodings(make);
+    expect(shapeWriterFor(make(0))).not.toBeNull();
+    for (const bytes of rest) expect(bytes.equals(first!)).toBe(true);
+    expect(unpack(first!)).toEqual(asJson(make(0)));
+  });
+
+  it('leave out undefined, function and symbol values as JSON does, in any position', () => {
+    const shapes = [
+      (i: number) => ({ a: i, b: undefined, c: 'x' }),
+      (i: number) => ({ a: undefined, b: () => i, c: Symbol('s'), d: 1 }),
+      (i: number) => ({ a: i, b: i % 2 === 0 ? undefined : 'odd' }),
+    ];
+    for (const make of shapes) {
+      const all = encodings(make, 6);
+      all.forEach((bytes, i) => expect(unpack(bytes)).toEqual(asJson(make(i))));
+    }
+  });
+
+  it('decline objects of another shape, prototype or key order, which then encode by the general path', () => {
+    const proto = { inherited: 1 };
+    const records: object[] = [
+      { a: 1, b: 2 },
+      { a: 1, b: 2 },
+      { b: 2, a: 1 }, // same keys, other order
+      { a: 1, b: 2, c: 3 }, // more keys
+      { a: 1 }, // fewer
+      Object.assign(Object.create(proto), { a: 1, b: 2 }), // enumerable inherited key: JSON ignores it
+      Object.assign(Object.create(null), { a: 1, b: 2 }),
+    ];
+    const writer = shapeWriterFor({ a: 0, b: 0 }) ?? shapeWriterFor({ a: 0, b: 0 });
+    expect(writer).not.toBeNull();
+    const probe = new RecordEncoder(64);
+    expect(writer!(probe, { b: 2, a: 1 }, 0)).toBe(false);
+    expect(writer!(probe, Object.assign(Object.create(proto), { a: 1, b: 2 }), 0)).toBe(false);
+    expect(probe.position).toBe(0); // a declined object writes nothing
+    const encoder = new RecordEncoder(64);
+    for (const record of records) {
+      const start = encoder.position;
+      encoder.writeRecord(record);
+      expect(unpack(encoder.buffer.subarray(start, encoder.position))).toEqual(asJson(record));
+    }
+  });
+
+  it('keep a nested field working when its shape changes from record to record', () => {
+    const make = (i: number) => ({ id: i, req: i % 3 === 0 ? { url: '/a' } : i % 3 === 1 ? { url: '/b', method: 'POST' } : new Map([['k', i]]) });
+    const all = encodings(make, 9);
+    all.forEach((bytes, i) => {
+      const expected = make(i);
+      expect(unpack(bytes, { mapsAsObjects: true } as never)).toEqual(
+        expected.req instanceof Map ? { id: i, req: Object.fromEntries(expected.req) } : asJson(expected),
+      );
+    });
+  });
+
+  it('honour toJSON and class instances by leaving them to the general path', () => {
+    class Point {
+      constructor(readonly x: number) {}
+      toJSON() {
+        return { point: this.x };
+      }
+    }
+    const make = (i: number) => ({ p: new Point(i), when: new Date(1700000000000 + i) });
+    encodings(make, 4).forEach((bytes, i) => expect(unpack(bytes)).toEqual(asJson(make(i))));
+  });
+
+  it('still refuses nesting deeper than the limit', () => {
+    const deep = (depth: number): object => (depth === 0 ? { leaf: 1 } : { next: deep(depth - 1) });
+    const encoder = new RecordEncoder(64);
+    for (let i = 0; i < 3; i++) encoder.writeRecord(deep(20)); // compiles the shape
+    expect(() => encoder.writeRecord(deep(150))).toThrow(/nesting deeper than 100/);
+  });
+});
