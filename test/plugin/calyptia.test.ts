@@ -122,10 +122,16 @@ describe.skipIf(!has('v0/input'))('calyptia/plugin v0.1.x plugins', () => {
     const output = await (await loadPlugin(fixtures['v0/output']!)).createOutput({ properties: { path } });
     // calyptia v0 only takes string values.
     expect(await output.flush('v0', [{ time: new EventTime(1700000000, 0), record: { a: 'x' } }])).toBe('ok');
-    const flushed = (await output.metrics()).find((m) => m.name.endsWith('flushed_records_total'));
+    // A v0 output writes from its own goroutine, fed by a channel: FLBPluginFlush
+    // returns once the record is queued, so its counter moves a moment later.
+    const flushedCount = async () => (await output.metrics()).find((m) => m.name.endsWith('flushed_records_total'))?.value;
+    let flushed = await flushedCount();
+    for (const deadline = Date.now() + 5000; flushed !== 1 && Date.now() < deadline; flushed = await flushedCount()) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await output.close();
     expect(readJsonLines(path)).toEqual([{ tag: 'v0', time: 1700000000_000000000, record: { a: 'x' } }]);
-    expect(flushed?.value).toBe(1);
+    expect(flushed).toBe(1);
   });
 });
 
