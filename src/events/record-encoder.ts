@@ -81,18 +81,22 @@ export class RecordEncoder implements ShapeTarget {
 
   /** Writes a record (a plain object or a Map) as a MessagePack map. */
   writeRecord(record: object): void {
-    if (record instanceof Map) this.writeMap(record, 0);
-    else if (this.recordShape === null || !this.recordShape(this, record, 0)) {
-      this.recordShape = this.writeObjectLearning(record, 0);
-    }
+    this.recordShape = this.writeTopLevel(record, this.recordShape);
   }
 
   /** writeRecord for v2 metadata, which keeps a shape of its own. */
   writeMetadata(metadata: object): void {
-    if (metadata instanceof Map) this.writeMap(metadata, 0);
-    else if (this.metadataShape === null || !this.metadataShape(this, metadata, 0)) {
-      this.metadataShape = this.writeObjectLearning(metadata, 0);
+    this.metadataShape = this.writeTopLevel(metadata, this.metadataShape);
+  }
+
+  /** Tries the shape that wrote the last top-level object first; returns the shape to try next time. */
+  private writeTopLevel(object: object, lastShape: ShapeWriter | null): ShapeWriter | null {
+    if (object instanceof Map) {
+      this.writeMap(object, 0);
+      return lastShape;
     }
+    if (lastShape !== null && lastShape(this, object, 0)) return lastShape;
+    return this.writeObjectLearning(object, 0);
   }
 
   writeEventTime(seconds: number, nanoseconds: number): void {
@@ -175,7 +179,7 @@ export class RecordEncoder implements ShapeTarget {
   private writeObjectLearning(object: object, depth: number): ShapeWriter | null {
     const proto = Object.getPrototypeOf(object) as unknown;
     if (proto === Object.prototype || proto === null) {
-      const writer = shapeWriterFor(object);
+      const writer = shapeWriterFor(object, this);
       if (writer !== null && writer(this, object, depth)) return writer;
     }
     this.writeObject(object as Record<string, unknown>, depth);
@@ -211,16 +215,25 @@ export class RecordEncoder implements ShapeTarget {
     }
   }
 
-  private writeKey(key: string): void {
+  /**
+   * The MessagePack bytes of a key, cached. Shape writers bake these same
+   * bytes into their code, so both paths agree on the str header too.
+   */
+  encodedKey(key: string): Uint8Array {
     let encoded = this.keyCache.get(key);
     if (encoded === undefined) {
       const start = this.position;
       this.writeString(key);
-      // A copy: Buffer#slice would be a view into the reused encode buffer.
+      // A copy: Buffer#subarray would be a view into the reused encode buffer.
       encoded = new Uint8Array(this.buffer.subarray(start, this.position));
+      this.position = start;
       if (this.keyCache.size < KEY_CACHE_LIMIT) this.keyCache.set(key, encoded);
-      return;
     }
+    return encoded;
+  }
+
+  private writeKey(key: string): void {
+    const encoded = this.encodedKey(key);
     const length = encoded.length;
     this.ensure(length);
     const b = this.buffer;

@@ -14,9 +14,9 @@
  * a plain object (prototype Object.prototype or null) whose enumerable keys,
  * as for-in lists them (own, then inherited), are exactly the shape's. Like
  * JSON it leaves out keys whose value is undefined, a function or a symbol.
- * Everything else
- * goes down the general path in RecordEncoder, which has the same rules, so
- * both paths write the same bytes for the same object.
+ * Everything else goes down the general path in RecordEncoder, which has the
+ * same rules and gives the key bytes both paths use, so both write the same
+ * bytes for the same object.
  */
 
 /** Writes `object` at nesting `depth` if it has this writer's shape; false (and nothing written) if not. */
@@ -33,6 +33,8 @@ export interface ShapeTarget {
   writeMapHeader(count: number): void;
   /** The general path for an object value; returns the shape writer it used, for the caller to keep. */
   writeObjectValue(value: object, depth: number): ShapeWriter | null;
+  /** A key's MessagePack bytes, exactly as the general path writes them. */
+  encodedKey(key: string): Uint8Array;
 }
 
 /** Deeper than this, the general path writes (and throws at its own limit). */
@@ -44,19 +46,9 @@ const SIGHTINGS_BEFORE_COMPILE = 2;
 /** Shapes remembered per process (each a few hundred bytes of code); beyond this, new shapes take the general path. */
 const MAX_SHAPES = 2048;
 
-/** The MessagePack str bytes of a key. */
-function encodeKey(key: string): number[] {
-  const utf8 = Buffer.from(key, 'utf8');
-  const length = utf8.length;
-  const header =
-    length < 32 ? [0xa0 | length] : length < 0x100 ? [0xd9, length] : length < 0x10000 ? [0xda, length >> 8, length & 0xff] : null;
-  if (header === null) throw new RangeError('key too long for a shape');
-  return [...header, ...utf8];
-}
-
 /** Code that stores constant bytes at the write position. */
-function storeBytes(bytes: number[]): string {
-  const stores = bytes.map((byte, i) => `b[p + ${i}] = ${byte};`).join(' ');
+function storeBytes(bytes: Uint8Array): string {
+  const stores = Array.from(bytes, (byte, i) => `b[p + ${i}] = ${byte};`).join(' ');
   return `e.ensure(${bytes.length}); b = e.buffer; p = e.position; ${stores} e.position = p + ${bytes.length};`;
 }
 
@@ -72,12 +64,12 @@ function storeValue(i: number): string {
   ].join('\n');
 }
 
-function compile(keys: string[]): ShapeWriter {
+function compile(keys: string[], target: ShapeTarget): ShapeWriter {
   const fields = keys.map((key, i) => ({
     load: `const v${i} = o[${JSON.stringify(key)}];`,
     // JSON leaves out undefined, functions and symbols.
     kept: `const k${i} = typeof v${i} !== 'undefined' && typeof v${i} !== 'function' && typeof v${i} !== 'symbol'; if (!k${i}) c--;`,
-    write: `if (k${i}) {\n${storeBytes(encodeKey(key))}\n${storeValue(i)}\n}`,
+    write: `if (k${i}) {\n${storeBytes(target.encodedKey(key))}\n${storeValue(i)}\n}`,
   }));
   const body = `
     ${keys.map((_, i) => `let s${i} = null;`).join(' ')}
@@ -108,7 +100,7 @@ const shapes = new Map<string, ShapeEntry>();
  * The writer for this plain object's shape, generating it on the shape's
  * second sighting; null while it is not (or cannot be) compiled.
  */
-export function shapeWriterFor(object: object): ShapeWriter | null {
+export function shapeWriterFor(object: object, target: ShapeTarget): ShapeWriter | null {
   const keys = Object.keys(object);
   if (keys.length > MAX_SHAPE_KEYS) return null;
   // Keys containing NUL could make two shapes share an id; harmless, as a
@@ -123,7 +115,7 @@ export function shapeWriterFor(object: object): ShapeWriter | null {
   if (entry.writer === null && ++entry.sightings >= SIGHTINGS_BEFORE_COMPILE) {
     // An own __proto__ key cannot be read back by name; very long keys do not fit a template.
     const compilable = keys.every((key) => key !== '__proto__' && Buffer.byteLength(key) < 0x10000);
-    if (compilable) entry.writer = compile(keys);
+    if (compilable) entry.writer = compile(keys, target);
     else entry.sightings = -Infinity; // never again
   }
   return entry.writer;

@@ -112,11 +112,6 @@ export class OutputInstance {
   }
 
   /**
-   * FLBPluginOutputPreExit(0), then FLBPluginExitCtx (or FLBPluginExit), after
-   * every flush already handed over has returned; then FLBPluginUnregister if
-   * this was the library's last instance. Idempotent.
-   */
-  /**
    * What the plugin recorded in its metrics context (calyptia's
    * fbit.Metrics counters and gauges), read through its own cmetrics code,
    * labelled with plugin and instance. Empty for plugins without metrics.
@@ -125,6 +120,11 @@ export class OutputInstance {
     return parsePrometheusText(await this.native.metrics(), { plugin: this.plugin.name, instance: this.name });
   }
 
+  /**
+   * FLBPluginOutputPreExit(0), then FLBPluginExitCtx (or FLBPluginExit), after
+   * every flush already handed over has returned; then FLBPluginUnregister if
+   * this was the library's last instance. Idempotent.
+   */
   close(): Promise<void> {
     if (!this.closing) {
       this.stateValue = 'closing';
