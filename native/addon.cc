@@ -77,6 +77,7 @@ class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value CancelQueued(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
@@ -382,6 +383,7 @@ Napi::Function NativeOutput::Define(Napi::Env env) {
       InstanceAccessor("name", &NativeOutput::Name, nullptr),
       InstanceMethod("start", &NativeOutput::Start),
       InstanceMethod("flush", &NativeOutput::Flush),
+      InstanceMethod("cancelQueued", &NativeOutput::CancelQueued),
       InstanceMethod("close", &NativeOutput::Close),
       InstanceMethod("metrics", &NativeOutput::Metrics),
       InstanceMethod("setLogLevel", &NativeOutput::SetLogLevel),
@@ -500,6 +502,11 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
   return QueuePluginWork(env, "flush", [&](napi_deferred deferred, std::string* error) {
     return instance_->Flush(deferred, std::move(copy), length, std::move(tag), error);
   });
+}
+
+// cancelQueued(): number
+Napi::Value NativeOutput::CancelQueued(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance_->CancelQueued()));
 }
 
 Napi::Value NativeOutput::Metrics(const Napi::CallbackInfo& info) {

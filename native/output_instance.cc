@@ -195,6 +195,18 @@ bool OutputInstance::Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> da
   return true;
 }
 
+size_t OutputInstance::CancelQueued() {
+  std::deque<FlushTask> cancelled;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancelled.swap(queue_);
+  }
+  for (FlushTask& task : cancelled) {
+    channel_->PostSettle(task.deferred, [](Napi::Env env) { return env.Null(); });
+  }
+  return cancelled.size();
+}
+
 void OutputInstance::RequestCloseLocked(napi_deferred deferred) {
   close_requested_ = true;
   close_deferred_ = deferred;

@@ -44,6 +44,11 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
   // `data` is the instance's own copy of the chunk (see NativeOutput::Flush).
   bool Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> data,
              size_t length, std::string tag, std::string* error);
+  // Drops the flushes queued but not yet started and settles each of their
+  // promises with null ("never run"); returns how many. The engine calls it
+  // at the end of its grace period: it hands chunks over ahead of the
+  // workers, and those must not hold up the close behind them.
+  size_t CancelQueued();
   bool Close(napi_deferred deferred, std::string* error);
   // The JS wrapper was garbage-collected: close in the background.
   void CloseUnobserved();

@@ -51,6 +51,16 @@ export class PluginError extends FlbhostError {
   }
 }
 
+/**
+ * A flush was handed to an instance but dropped before the plugin saw it
+ * (OutputInstance.cancelQueued(), used at the end of the grace period).
+ */
+export class FlushCancelledError extends FlbhostError {
+  constructor(instance: string, tag: string) {
+    super('ERR_FLUSH_CANCELLED', `${instance}: the flush of a chunk tagged '${tag}' was cancelled before the plugin started it`);
+  }
+}
+
 /** A chunk is not the MessagePack a plugin may safely be handed. */
 export class ChunkError extends FlbhostError {
   /** Index of the offending event in the chunk (0-based). */

@@ -37,5 +37,5 @@ export type {
 export { LibInput, type PushOptions, type OverflowPolicy } from './builtin/lib-input.js';
 export { callbackOutput, stdinInput, stdoutOutput, builtinPlugins, type CallbackOutputOptions, type CallbackResult, type EventsCallback } from './builtin/index.js';
 export { normalizeInputChunk, type NormalizeResult } from './events/normalize.js';
-export { FlbhostError, PluginError, ChunkError, ConfigError, type PluginPhase, type PluginErrorDetails } from './errors.js';
+export { FlbhostError, PluginError, ChunkError, ConfigError, FlushCancelledError, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';

@@ -126,10 +126,13 @@ export interface NativeOutput {
   start(): Promise<number>;
   /**
    * FLBPluginFlushCtx / FLBPluginFlush. Resolves with the plugin's raw
-   * return code. `data` (one chunk, or its pieces in order) is copied into
-   * memory the flush owns before this returns.
+   * return code, or null when cancelQueued() dropped it before it started.
+   * `data` (one chunk, or its pieces in order) is copied into memory the
+   * flush owns before this returns.
    */
-  flush(tag: string, data: Uint8Array | Uint8Array[]): Promise<number>;
+  flush(tag: string, data: Uint8Array | Uint8Array[]): Promise<number | null>;
+  /** Drops the flushes queued but not started (they resolve null); returns how many. */
+  cancelQueued(): number;
   /** OutputPreExit(0), ExitCtx or Exit, then Unregister after the last instance. */
   close(): Promise<void>;
   setLogLevel(level: number): void;

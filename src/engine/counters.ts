@@ -35,7 +35,11 @@ export interface OutputMetrics {
   queuedBytes: number;
   queuedChunks: number;
   inFlight: number;
-  /** Flush latency, plugin call only. */
+  /**
+   * Flush latency: from hand-over to the plugin until its result reached the
+   * engine. For .so outputs it includes the wait in the native queue behind
+   * chunks handed over earlier (OutputPlugin.queuesFlushes).
+   */
   flushLatencyMs: { count: number; avg: number; max: number };
 }
 

@@ -1,10 +1,14 @@
 /**
  * One output in a pipeline: the chunks it is building (one open chunk per
- * tag), the chunks waiting for it, the flushes in flight (at most `workers`)
- * and the retries scheduled, all counted in bytes against its queue limit.
+ * tag), the chunks waiting for it, the flushes in flight and the retries
+ * scheduled, all counted in bytes against its queue limit. In flight means
+ * handed to the plugin: at most `workers` chunks, or, for a plugin that
+ * queues flushes itself (.so outputs), as many as fit in half the queue
+ * limit (see OutputPlugin.queuesFlushes).
  */
 import { trustedChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
+import { FlushCancelledError } from '../errors.js';
 import type { FlushResult } from '../plugin/output.js';
 import { canRetry, retryDelaySeconds } from './backoff.js';
 import type { OutputMetrics } from './counters.js';
@@ -66,6 +70,7 @@ export class OutputRunner {
   private readonly waiting = new Set<QueuedChunk>();
   private readonly flying = new Set<QueuedChunk>();
   private inFlight = 0;
+  private inFlightBytes = 0;
   /** After abandon(): late results are counted, never retried. */
   private closed = false;
   private queuedBytes = 0;
@@ -153,6 +158,9 @@ export class OutputRunner {
    */
   abandon(): { chunks: number; records: number; bytes: number } {
     this.closed = true;
+    // Chunks queued ahead inside the plugin's adapter and not yet started
+    // come back as cancelled (counted as dropped in dispatch()).
+    this.options.plugin.cancelQueued?.();
     const left = { chunks: 0, records: 0, bytes: 0 };
     for (const flying of this.flying) {
       left.chunks++;
@@ -220,14 +228,21 @@ export class OutputRunner {
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight < this.options.workers && this.ready.length > 0) {
+    while (!this.closed && this.ready.length > 0 && this.mayDispatch(this.ready[0]!)) {
       void this.dispatch(this.ready.shift()!);
     }
     this.checkIdle();
   }
 
+  /** `workers` chunks may always be in flight; a plugin that queues flushes takes more, up to half the queue limit. */
+  private mayDispatch(next: QueuedChunk): boolean {
+    if (this.inFlight < this.options.workers) return true;
+    return this.options.plugin.queuesFlushes === true && this.inFlightBytes + next.bytes <= this.options.queueLimit / 2;
+  }
+
   private async dispatch(queued: QueuedChunk): Promise<void> {
     this.inFlight++;
+    this.inFlightBytes += queued.bytes;
     this.flying.add(queued);
     const { plugin, context } = this.options;
     let decoded: DecodedEvent[] | undefined;
@@ -243,12 +258,16 @@ export class OutputRunner {
       pieces: () => (queued.pieces.every((piece) => piece.format === format) ? queued.pieces.map((piece) => piece.data) : undefined),
     };
     const started = performance.now();
-    let result: FlushResult;
+    let result: FlushResult | 'cancelled';
     try {
       result = await plugin.flush(outputChunk, context);
     } catch (error) {
-      context.logger.error({ tag: queued.tag, err: error }, `flush failed: ${(error as Error)?.message ?? String(error)}; the chunk is dropped for this output`);
-      result = 'error';
+      if (error instanceof FlushCancelledError) {
+        result = 'cancelled'; // abandon() has reported it already
+      } else {
+        context.logger.error({ tag: queued.tag, err: error }, `flush failed: ${(error as Error)?.message ?? String(error)}; the chunk is dropped for this output`);
+        result = 'error';
+      }
     }
     const latency = performance.now() - started;
     const c = this.counters;
@@ -256,8 +275,14 @@ export class OutputRunner {
     c.latencyTotal += latency;
     c.latencyMax = Math.max(c.latencyMax, latency);
     this.inFlight--;
+    this.inFlightBytes -= queued.bytes;
     this.flying.delete(queued);
-    this.settleResult(queued, result);
+    if (result === 'cancelled') {
+      c.droppedRecords += queued.events;
+      this.settle(queued);
+    } else {
+      this.settleResult(queued, result);
+    }
     this.pump();
   }
 

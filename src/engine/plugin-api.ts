@@ -98,6 +98,22 @@ export interface OutputPlugin {
   readonly eventFormat?: EventFormat;
   init?(ctx: OutputContext): void | Promise<void>;
   flush(chunk: OutputChunk, ctx: OutputContext): FlushResult | Promise<FlushResult>;
+  /**
+   * True when the plugin queues flushes itself and runs at most `workers` of
+   * them at once (the .so adapter: its native threads do). The engine then
+   * hands it chunks as soon as they are sealed, up to half the output's queue
+   * limit in bytes, instead of `workers` at a time. Why: a flush's result
+   * reaches the engine only when the JS thread is free, so with `workers`
+   * in flight a plugin sits idle while the application pushes records in a
+   * loop.
+   */
+  readonly queuesFlushes?: boolean;
+  /**
+   * With queuesFlushes: drops the flushes handed over but not started; their
+   * flush() promises reject with FlushCancelledError. Called at the end of
+   * the grace period, so that chunks queued ahead do not delay the exit.
+   */
+  cancelQueued?(): void;
   exit?(): void | Promise<void>;
   /** Metrics the plugin keeps itself (a .so's cmetrics), labelled with plugin and instance. */
   metrics?(): Promise<PluginMetric[]>;

@@ -63,6 +63,8 @@ class SoInput implements InputPlugin {
 class SoOutput implements OutputPlugin {
   readonly name: string;
   readonly eventFormat: EventFormat;
+  /** native/output_instance queues flushes and runs `workers` at once. */
+  readonly queuesFlushes = true;
   private instance?: OutputInstance;
 
   constructor(
@@ -87,6 +89,10 @@ class SoOutput implements OutputPlugin {
   flush(chunk: OutputChunk): Promise<FlushResult> {
     const pieces = chunk.pieces();
     return pieces ? this.instance!.flushPieces(chunk.tag, pieces) : this.instance!.flush(chunk.tag, chunk.chunk);
+  }
+
+  cancelQueued(): void {
+    this.instance?.cancelQueued();
   }
 
   async exit(): Promise<void> {

@@ -4,7 +4,7 @@
  * (PreExit, Exit) → closed; or failed when Init returns <= 0 (Init is never
  * retried and nothing else is called).
  */
-import { ChunkError, PluginError } from '../errors.js';
+import { ChunkError, FlushCancelledError, PluginError } from '../errors.js';
 import { convertChunk, isChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { encodeChunk, type LogEvent } from '../events/encoder.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
@@ -91,7 +91,18 @@ export class OutputInstance {
     return this.resultOf(tag, await this.native.flush(tag, chunk.data));
   }
 
-  private resultOf(tag: string, code: number): FlushResult {
+  /**
+   * Drops the flushes handed over but not yet started: each of their
+   * flush() promises rejects with FlushCancelledError, and the plugin never
+   * sees them. Flushes already inside the plugin are not affected. Returns
+   * how many were dropped.
+   */
+  cancelQueued(): number {
+    return this.native.cancelQueued();
+  }
+
+  private resultOf(tag: string, code: number | null): FlushResult {
+    if (code === null) throw new FlushCancelledError(this.name, tag);
     const result = flushResultOf(code);
     if (result === 'error' && code !== 0) {
       this.logger.warn({ tag, returnCode: code }, `flush returned ${code}, which is not FLB_OK, FLB_RETRY or FLB_ERROR: treated as FLB_ERROR`);

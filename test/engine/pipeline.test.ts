@@ -289,6 +289,39 @@ describe('pipeline: graceful shutdown', () => {
     expect(() => p.input('lib.0').push({ late: true })).toThrow(/the pipeline is stopped/);
   });
 
+  it('hands a .so output chunks ahead of its worker, and cancels those not started at the grace deadline', async () => {
+    const { logger, lines } = captureLogger();
+    const p = pipeline({
+      logger,
+      // Chunks sealed at 1000 bytes: each push below fills one.
+      service: { grace: 0.3, chunkSize: 1000 },
+      plugins: [cPlugin('out_sleep')],
+      inputs: [{ name: 'lib', tag: 't' }],
+      outputs: [{ name: 'sleep', match: '*', properties: { sleep_ms: 500 } }],
+    });
+    await p.start();
+    const lib = p.input('lib.0');
+    for (let i = 0; i < 5; i++) {
+      lib.push({ i, pad: 'x'.repeat(1000) });
+      lib.handOver();
+    }
+    // One worker, yet all five chunks are with the plugin's native queue.
+    expect(p.metrics().outputs['sleep.0']!.inFlight).toBe(5);
+    const started = Date.now();
+    const report = await p.stop();
+    const elapsed = Date.now() - started;
+    // Without the cancel, the close would wait for 5 x 500 ms of flushes.
+    expect(elapsed).toBeLessThan(1500);
+    expect(report.complete).toBe(false);
+    expect(report.undelivered['sleep.0']).toMatchObject({ records: 5, chunks: 5 });
+    // The flush inside the plugin at the deadline still completes; the other four never ran.
+    const metrics = p.metrics().outputs['sleep.0']!;
+    expect(metrics.records).toBe(1);
+    expect(metrics.droppedRecords).toBe(4);
+    expect(metrics.errors).toBe(0);
+    expect(lines.some((l) => /flush failed/.test(l.msg))).toBe(false);
+  });
+
   it('exits .so outputs and unregisters each .so once', async () => {
     const traceFile = join(dir, 'exit-trace.log');
     process.env.FLBHOST_TRACE_FILE = traceFile;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChunkError, encodeChunk, EventTime, loadPlugin } from '../../src/index.js';
+import { ChunkError, encodeChunk, EventTime, FlushCancelledError, loadPlugin } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { cPlugin } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
@@ -117,6 +117,27 @@ describe('flushing into C outputs', () => {
     expect(results).toEqual(['ok', 'ok', 'ok', 'ok']);
     // Serial would take 1200 ms; concurrent takes about 300.
     expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('cancelQueued() drops the flushes not yet started; the one inside the plugin completes', async () => {
+    const out = await (await loadPlugin(cPlugin('out_sleep'))).createOutput({ properties: { sleep_ms: 300 } });
+    const running = out.flush('first', [{ record: {} }]);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the worker has taken it by now
+    const queued = [out.flush('second', [{ record: {} }]), out.flush('third', [{ record: {} }])];
+    expect(out.cancelQueued()).toBe(2);
+    const settled = await Promise.allSettled(queued);
+    for (const [i, tag] of ['second', 'third'].entries()) {
+      const outcome = settled[i]!;
+      expect(outcome.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(FlushCancelledError);
+      expect(error.message).toContain(`'${tag}'`);
+    }
+    expect(await running).toBe('ok');
+    expect(out.cancelQueued()).toBe(0);
+    const started = Date.now();
+    await out.close(); // nothing queued is left to hold the close up
+    expect(Date.now() - started).toBeLessThan(250);
   });
 
   it('keeps flushes of one instance serial by default', async () => {
