@@ -319,8 +319,12 @@ export class RecordEncoder implements ShapeTarget {
         this.view.setUint32(p + 1, value);
         this.position = p + 5;
       } else {
+        // Epoch milliseconds (pino's `time`) land here on every record:
+        // two 32-bit words, not a BigInt allocated per value.
         b[p] = 0xcf;
-        this.view.setBigUint64(p + 1, BigInt(value));
+        const high = Math.floor(value / 0x100000000);
+        this.view.setUint32(p + 1, high);
+        this.view.setUint32(p + 5, value - high * 0x100000000);
         this.position = p + 9;
       }
     } else if (value >= -0x20) {
@@ -339,8 +343,11 @@ export class RecordEncoder implements ShapeTarget {
       this.view.setInt32(p + 1, value);
       this.position = p + 5;
     } else {
+      // Two's complement in two words: the high one signed, the low one not.
       b[p] = 0xd3;
-      this.view.setBigInt64(p + 1, BigInt(value));
+      const high = Math.floor(value / 0x100000000);
+      this.view.setInt32(p + 1, high);
+      this.view.setUint32(p + 5, value - high * 0x100000000);
       this.position = p + 9;
     }
   }

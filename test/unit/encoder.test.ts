@@ -75,6 +75,25 @@ describe('encodeChunk', () => {
     expect(decoded.long).toHaveLength(70_000);
   });
 
+  it('writes integers in the smallest MessagePack form, exactly, up to the safe-integer limits', () => {
+    const values = [0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 1700000000123, Number.MAX_SAFE_INTEGER,
+      -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 32), -(2 ** 32) - 1, -1700000000123, Number.MIN_SAFE_INTEGER];
+    const chunk = encodeChunk(values.map((n) => ({ time: new EventTime(1, 0), record: { n } })));
+    const view = new DataView(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
+    // Each event is [time, {n: value}]: the value starts 14 bytes in (0x92, 10-byte time, 0x81, 0xa1 'n').
+    let at = 0;
+    for (const n of values) {
+      const tag = chunk.data[at + 14]!;
+      const size = tag <= 0x7f || tag >= 0xe0 ? 1 : { 0xcc: 2, 0xcd: 3, 0xce: 5, 0xcf: 9, 0xd0: 2, 0xd1: 3, 0xd2: 5, 0xd3: 9 }[tag]!;
+      const expectedSize = n >= 0 ? (n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 2 ** 32 ? 5 : 9) : n >= -32 ? 1 : n >= -128 ? 2 : n >= -32768 ? 3 : n >= -(2 ** 31) ? 5 : 9;
+      expect(size, `${n}`).toBe(expectedSize);
+      if (size === 9) expect(tag === 0xcf ? view.getBigUint64(at + 15) : view.getBigInt64(at + 15), `${n}`).toBe(BigInt(n));
+      at += 14 + size;
+    }
+    const decoded = (unpackMultiple(Buffer.from(chunk.data)) as unknown[][]).map((event) => Number((event[1] as { n: number | bigint }).n));
+    expect(decoded).toEqual(values);
+  });
+
   it('names the event that cannot be encoded', () => {
     expect(() => encodeChunk([{ record: { a: 1 } }, { record: 'text' as never }])).toThrow(/event 1: record must be an object or a Map; got string/);
     expect(() => encodeChunk([{ record: [1] as never }])).toThrow(/event 0: record must be an object or a Map; got an array/);
