@@ -45,14 +45,16 @@ export class LibInput extends EventEmitter {
    * Queues one record. Returns false when the caller should wait for 'drain'
    * (the record is still taken, unless the overflow policy is 'drop').
    */
-  push(record: Record<string, unknown>, options: PushOptions = {}): boolean {
+  push(record: Record<string, unknown>, options?: PushOptions): boolean {
     if (this.closed) throw new Error(`${this.name}: the pipeline is stopped; the record was not taken`);
     if (this.paused && this.overflow === 'drop') {
       this.ctx?.sink.dropped(1, `${this.name} is full and its overflow policy is 'drop'`);
       return false;
     }
-    const tag = options.tag ?? this.ctx?.tag ?? this.name;
-    const format = options.metadata && Object.keys(options.metadata).length > 0 ? 'v2' : 'v1';
+    // No default `{}` for options: this runs once per record.
+    const tag = options?.tag ?? this.ctx?.tag ?? this.name;
+    const metadata = options?.metadata;
+    const format = metadata && Object.keys(metadata).length > 0 ? 'v2' : 'v1';
     const writers = this.pending[format];
     let writer = writers.get(tag);
     if (!writer) {
@@ -60,7 +62,7 @@ export class LibInput extends EventEmitter {
       writers.set(tag, writer);
     }
     const before = writer.byteLength;
-    writer.appendRecord(record, options.time, options.metadata);
+    writer.appendRecord(record, options?.time, metadata);
     this.pendingBytes += writer.byteLength - before;
     if (this.pendingBytes >= Math.min(HANDOVER_BYTES, this.ctx?.chunkSize ?? HANDOVER_BYTES)) this.handOver();
     else if (!this.scheduled) {

@@ -18,7 +18,7 @@
  * use cached key bytes. Short ASCII strings are written byte by byte, and
  * everything goes straight into the growing chunk buffer (no per-record copy).
  */
-import { currentEventTimeParts, EventTime } from './event-time.js';
+import { currentEpochMilliseconds, EventTime, nanosecondsOf, secondsOf } from './event-time.js';
 import { SHAPE_MAX_DEPTH, shapeWriterFor, type ShapeTarget, type ShapeWriter } from './shape-writer.js';
 
 const MAX_DEPTH = SHAPE_MAX_DEPTH;
@@ -111,8 +111,10 @@ export class RecordEncoder implements ShapeTarget {
 
   /** The current time as an EventTime (called once per pushed record). */
   writeCurrentTime(): void {
-    const now = currentEventTimeParts();
-    this.writeEventTime(now[0], now[1]);
+    // No [seconds, nanoseconds] pair: this runs once per pushed record.
+    const ms = currentEpochMilliseconds();
+    const seconds = secondsOf(ms);
+    this.writeEventTime(seconds, nanosecondsOf(ms, seconds));
   }
 
   writeByte(byte: number): void {
