@@ -15,6 +15,10 @@ namespace flbhost {
 // environment goes away; nobody must ever have to join it. The body keeps
 // alive (through shared_ptr) everything it touches.
 //
+// The first call pins this addon in memory for the rest of the process: a
+// thread may outlive every environment that loaded the addon, and Node
+// dlcloses an addon when its last environment ends.
+//
 // Process-directed signals that Node handles (SIGINT, SIGTERM, SIGCHLD, ...)
 // are blocked on the new thread so the kernel delivers them to a Node thread,
 // never to a thread that is inside Go or C plugin code.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, inject, it } from 'vitest';
@@ -44,6 +45,16 @@ describe('the addon in worker_threads (as under a pino transport)', () => {
     await worker.terminate();
     await exit;
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('survives a flush that returns after the only environment that loaded the addon has ended', () => {
+    // In a child process: before the fix this was a SIGSEGV, and here it
+    // would take the test runner down with it.
+    const child = spawnSync(process.execPath, [script('terminate-then-wait.mjs'), cPlugin('out_sleep'), script('worker-busy.mjs')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect({ status: child.status, signal: child.signal, stdout: child.stdout }).toEqual({ status: 0, signal: null, stdout: 'survived\n' });
   });
 
   it('runs a Go plugin in a worker while the main thread uses the same .so', async () => {
