@@ -84,7 +84,9 @@ export async function pipelineBench(scale) {
         target: 1e6,
         measured: libC.records_per_sec,
         measured_flat_records: results.lib_to_c_output_flat_records.flbhost.records_per_sec,
+        // The nested, pino-style record is the one this target is judged on.
         met: libC.records_per_sec >= 1e6,
+        met_flat_records: results.lib_to_c_output_flat_records.flbhost.records_per_sec >= 1e6,
       },
       engine_cost_under_20_percent_c_to_c: { target: 0.2, measured: engineCost, met: engineCost < 0.2 },
     },

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fluentBitCompare } from './fluent-bit-compare.mjs';
 import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
@@ -22,6 +23,8 @@ const report = {
   flush: await flushBench(scale),
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
+  // Skipped (and says so) unless a Fluent Bit binary is available.
+  versus_fluent_bit: fluentBitCompare(Math.max(10_000, Math.round(1_000_000 * scale))),
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,0 +1,131 @@
+// flbhost against Fluent Bit itself: the same config file, the same Go output
+// plugin (out_gtagcount, built against the real fluent-bit-go, which decodes
+// every record), the same records on stdin. Each host runs as a process,
+// timed from start to exit; the plugin's own count of records is checked
+// against what was sent, so a host that loses data cannot win.
+//
+// Needs a Fluent Bit binary: FLUENT_BIT_BIN, or `fluent-bit` on PATH. flbhost
+// does not ship or build Fluent Bit; without one this part reports skipped.
+//
+//   FLUENT_BIT_BIN=/path/to/fluent-bit node bench/fluent-bit-compare.mjs [records]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { goFixture } from './go-fixture.mjs';
+import { requestRecord } from './records.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function findFluentBit() {
+  if (process.env.FLUENT_BIT_BIN) return existsSync(process.env.FLUENT_BIT_BIN) ? process.env.FLUENT_BIT_BIN : null;
+  try {
+    return execFileSync('sh', ['-c', 'command -v fluent-bit'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** One config for both hosts: Fluent Bit's classic format, which flbhost reads as is. */
+function writeConfig(work, plugin, countsPath, workers) {
+  writeFileSync(join(work, 'plugins.conf'), `[PLUGINS]\n    Path ${plugin}\n`);
+  const config = join(work, `fluent-bit-w${workers}.conf`);
+  writeFileSync(
+    config,
+    [
+      '[SERVICE]',
+      '    Flush        0.2',
+      '    Grace        30',
+      '    Log_Level    warn',
+      '    Plugins_File plugins.conf',
+      '[INPUT]',
+      '    Name stdin',
+      '    Tag  bench',
+      '[OUTPUT]',
+      '    Name    gtagcount',
+      '    Match   *',
+      `    path    ${countsPath}`,
+      `    Workers ${workers}`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+/** Runs one host on the records file; wall seconds, peak RSS (GNU time) and the plugin's count. */
+function runHost(command, args, recordsFile, countsPath) {
+  rmSync(countsPath, { force: true });
+  const started = process.hrtime.bigint();
+  // Through a pipe, as a log shipper is fed: Fluent Bit's stdin input cannot
+  // watch a regular file with epoll.
+  const run = spawnSync('sh', ['-c', 'cat "$0" | /usr/bin/time -f peak_rss_kb=%M "$@"', recordsFile, command, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`${command} exited with ${run.status ?? run.signal}: ${run.stderr.slice(-2000)}`);
+  const rss = /peak_rss_kb=(\d+)/.exec(run.stderr);
+  // gtagcount appends {"counts":{tag:N}} when it exits.
+  const lines = existsSync(countsPath) ? readFileSync(countsPath, 'utf8').trim().split('\n') : [];
+  const counted = lines.length > 0 ? (JSON.parse(lines.at(-1)).counts.bench ?? 0) : 0;
+  return { seconds, peak_rss_mb: rss ? Number(rss[1]) / 1024 : null, counted };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export function fluentBitCompare(records, runs = 3) {
+  const fluentBit = findFluentBit();
+  if (!fluentBit) return { skipped: 'no Fluent Bit binary: set FLUENT_BIT_BIN (or put fluent-bit on PATH) to compare' };
+  const version = execFileSync(fluentBit, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const work = mkdtempSync(join(tmpdir(), 'flbhost-vs-fluent-bit-'));
+  const recordsFile = join(work, 'records.jsonl');
+  writeFileSync(recordsFile, Array.from({ length: records }, (_, i) => JSON.stringify(requestRecord(i))).join('\n') + '\n');
+  const plugin = goFixture('out_gtagcount');
+  const countsPath = join(work, 'counts.json');
+  const flbhostBin = join(root, 'bin', 'flbhost.js');
+  const result = {
+    fluent_bit: version,
+    records,
+    plugin: 'out_gtagcount (fluent-bit-go, decodes every record)',
+    // Measured, not assumed: after stdin's EOF Fluent Bit exits on a whole-second
+    // tick, which can add up to 1 s to its time; flbhost's time includes Node's start.
+    note: 'times are process start to exit; Fluent Bit exits on a whole-second tick after EOF (up to 1 s added)',
+    cases: {},
+  };
+  for (const workers of [1, 2]) {
+    const config = writeConfig(work, plugin, countsPath, workers);
+    const times = { fluent_bit: [], flbhost: [] };
+    const rss = { fluent_bit: [], flbhost: [] };
+    for (let i = 0; i < runs; i++) {
+      // Interleaved, so that a noisy neighbour hurts both alike.
+      for (const [host, command, args] of [
+        ['fluent_bit', fluentBit, ['-c', config]],
+        ['flbhost', process.execPath, [flbhostBin, '-c', config]],
+      ]) {
+        const run = runHost(command, args, recordsFile, countsPath);
+        if (run.counted !== records) throw new Error(`${host} (workers ${workers}) delivered ${run.counted} of ${records} records`);
+        times[host].push(run.seconds);
+        rss[host].push(run.peak_rss_mb);
+      }
+    }
+    const fb = median(times.fluent_bit);
+    const fh = median(times.flbhost);
+    result.cases[`workers_${workers}`] = {
+      fluent_bit: { seconds: fb, records_per_sec: records / fb, peak_rss_mb: median(rss.fluent_bit), runs_seconds: times.fluent_bit },
+      flbhost: { seconds: fh, records_per_sec: records / fh, peak_rss_mb: median(rss.flbhost), runs_seconds: times.flbhost },
+      flbhost_speedup: fb / fh,
+    };
+  }
+  rmSync(work, { recursive: true, force: true });
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const records = Number(process.argv[2] ?? 1_000_000);
+  process.stdout.write(`${JSON.stringify(fluentBitCompare(records), null, 2)}\n`);
+}
