@@ -17,7 +17,8 @@ export interface PushOptions {
   time?: TimeInput;
   /** Defaults to the input's Tag. */
   tag?: string;
-  metadata?: Record<string, unknown>;
+  /** Fluent Bit v2 event metadata (an object or a Map); the chunk becomes v2 when it has entries. */
+  metadata?: Record<string, unknown> | Map<string, unknown>;
 }
 
 export type OverflowPolicy = 'buffer' | 'drop';
@@ -54,7 +55,7 @@ export class LibInput extends EventEmitter {
     // No default `{}` for options: this runs once per record.
     const tag = options?.tag ?? this.ctx?.tag ?? this.name;
     const metadata = options?.metadata;
-    const format = metadata && Object.keys(metadata).length > 0 ? 'v2' : 'v1';
+    const format = metadata !== undefined && metadata !== null && hasEntries(metadata) ? 'v2' : 'v1';
     const writers = this.pending[format];
     let writer = writers.get(tag);
     if (!writer) {
@@ -118,6 +119,11 @@ export class LibInput extends EventEmitter {
     this.closed = true;
     this.emit('drain'); // release write() waiters; later pushes throw
   }
+}
+
+/** A Map has no own keys: Object.keys() alone would drop its metadata. */
+function hasEntries(metadata: object): boolean {
+  return metadata instanceof Map ? metadata.size > 0 : Object.keys(metadata).length > 0;
 }
 
 class LibInputPlugin implements InputPlugin {

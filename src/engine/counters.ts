@@ -34,6 +34,11 @@ export interface OutputMetrics {
   /** Open, queued, in flight or waiting for a retry. */
   queuedBytes: number;
   queuedChunks: number;
+  /**
+   * Chunks handed to the plugin and not yet answered: at most `workers` for
+   * TypeScript outputs; for .so outputs also those waiting in the native
+   * queue (up to half the queue limit in bytes, see OutputPlugin.queuesFlushes).
+   */
   inFlight: number;
   /**
    * Flush latency: from hand-over to the plugin until its result reached the

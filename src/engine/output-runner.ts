@@ -269,11 +269,14 @@ export class OutputRunner {
         result = 'error';
       }
     }
-    const latency = performance.now() - started;
     const c = this.counters;
-    c.latencyCount++;
-    c.latencyTotal += latency;
-    c.latencyMax = Math.max(c.latencyMax, latency);
+    if (result !== 'cancelled') {
+      // A cancelled flush never reached the plugin: its wait is not a latency.
+      const latency = performance.now() - started;
+      c.latencyCount++;
+      c.latencyTotal += latency;
+      c.latencyMax = Math.max(c.latencyMax, latency);
+    }
     this.inFlight--;
     this.inFlightBytes -= queued.bytes;
     this.flying.delete(queued);

@@ -255,6 +255,21 @@ describe('pipeline: .so plugins end to end', () => {
   });
 });
 
+describe('pipeline: lib input metadata', () => {
+  it('keeps metadata given as an object or as a Map', async () => {
+    const out = recordingOutput();
+    const p = pipeline({ register: [out.factory], inputs: [{ name: 'lib', tag: 't' }], outputs: [{ name: 'recorder', match: '*', eventFormat: 'v2' }] });
+    await p.start();
+    const lib = p.input('lib.0');
+    lib.push({ n: 1 }, { metadata: { source: 'object' } });
+    lib.push({ n: 2 }, { metadata: new Map([['source', 'map']]) });
+    lib.push({ n: 3 });
+    await p.stop();
+    const byN = Object.fromEntries(out.delivered().map((e) => [e.record.n as number, e.metadata]));
+    expect(byN).toEqual({ 1: { source: 'object' }, 2: { source: 'map' }, 3: {} });
+  });
+});
+
 describe('pipeline: graceful shutdown', () => {
   it('flushes open chunks and makes pending retries immediate', async () => {
     const out = recordingOutput();
