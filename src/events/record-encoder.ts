@@ -51,21 +51,28 @@ export class RecordEncoder implements ShapeTarget {
   private metadataShape: ShapeWriter | null = null;
 
   constructor(initialSize = 64 * 1024) {
-    // Slow (unpooled) buffers: chunks are handed over whole, never share a pool slab.
+    // The encode buffer, reused for every batch; takeBytes() copies chunks out of it.
     this.buffer = Buffer.allocUnsafeSlow(initialSize);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
   /**
-   * Hands over what was written and starts a fresh buffer of the same size:
-   * cheaper than copying out, and the caller owns the bytes for good.
+   * Hands over what was written, as bytes of its own, and keeps the encode
+   * buffer for the next batch.
+   *
+   * Why a copy: handing over the encode buffer itself gave away its unused
+   * tail too. A writer that grew past a 64 KB hand-over mark holds a 128 KB
+   * buffer, so queued chunks took about twice the memory the queue limit
+   * counts. A copy of the written part is exact, and the reused buffer stays
+   * warm in the cache.
    */
   takeBytes(): Uint8Array {
-    const bytes = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.position);
-    this.buffer = Buffer.allocUnsafeSlow(this.buffer.length);
-    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    const length = this.position;
+    // Slow (unpooled): a chunk never shares a pool slab; not zero-filled, as every byte is copied over.
+    const out = Buffer.allocUnsafeSlow(length);
+    this.buffer.copy(out, 0, 0, length);
     this.position = 0;
-    return bytes;
+    return new Uint8Array(out.buffer, out.byteOffset, length);
   }
 
   /** Makes room for `bytes` more bytes. */

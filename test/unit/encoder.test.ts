@@ -113,5 +113,12 @@ describe('encodeChunk', () => {
     expect(validateChunk(chunk.data).events).toBe(1000);
     expect(writer.events).toBe(0);
     expect(writer.byteLength).toBe(0);
+    // The chunk owns exactly its bytes (queue limits count them), not the
+    // grown encode buffer, which the writer keeps and reuses.
+    expect(chunk.data.buffer.byteLength).toBe(chunk.data.byteLength);
+    writer.append({ time: new EventTime(1, 1), record: { again: true } });
+    const next = writer.finish();
+    expect(next.data.buffer).not.toBe(chunk.data.buffer);
+    expect(validateChunk(chunk.data).events).toBe(1000); // untouched by the next batch
   });
 });
