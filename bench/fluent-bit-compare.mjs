@@ -19,7 +19,7 @@ import { requestRecord } from './records.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function findFluentBit() {
-  if (process.env.FLUENT_BIT_BIN) return existsSync(process.env.FLUENT_BIT_BIN) ? process.env.FLUENT_BIT_BIN : null;
+  if (process.env.FLUENT_BIT_BIN) return process.env.FLUENT_BIT_BIN;
   try {
     return execFileSync('sh', ['-c', 'command -v fluent-bit'], { encoding: 'utf8' }).trim() || null;
   } catch {
@@ -88,6 +88,7 @@ function writeRecords(path, count) {
 export function fluentBitCompare(records, runs = 3) {
   const fluentBit = findFluentBit();
   if (!fluentBit) return { skipped: 'no Fluent Bit binary: set FLUENT_BIT_BIN (or put fluent-bit on PATH) to compare' };
+  if (!existsSync(fluentBit)) return { error: `FLUENT_BIT_BIN=${fluentBit}: no such file` };
   const work = mkdtempSync(join(tmpdir(), 'flbhost-vs-fluent-bit-'));
   try {
     return compareIn(work, fluentBit, records, runs);

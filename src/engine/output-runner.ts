@@ -269,21 +269,19 @@ export class OutputRunner {
         result = 'error';
       }
     }
+    this.inFlight--;
+    this.inFlightBytes -= queued.bytes;
+    this.flying.delete(queued);
     const c = this.counters;
-    if (result !== 'cancelled') {
-      // A cancelled flush never reached the plugin: its wait is not a latency.
+    if (result === 'cancelled') {
+      // It never reached the plugin: dropped, and its wait is not a latency.
+      c.droppedRecords += queued.events;
+      this.settle(queued);
+    } else {
       const latency = performance.now() - started;
       c.latencyCount++;
       c.latencyTotal += latency;
       c.latencyMax = Math.max(c.latencyMax, latency);
-    }
-    this.inFlight--;
-    this.inFlightBytes -= queued.bytes;
-    this.flying.delete(queued);
-    if (result === 'cancelled') {
-      c.droppedRecords += queued.events;
-      this.settle(queued);
-    } else {
       this.settleResult(queued, result);
     }
     this.pump();

@@ -115,9 +115,8 @@ export class RecordEncoder implements ShapeTarget {
     this.position += 10;
   }
 
-  /** The current time as an EventTime (called once per pushed record). */
+  /** The current time as an EventTime, without a [seconds, nanoseconds] pair: it runs once per pushed record. */
   writeCurrentTime(): void {
-    // No [seconds, nanoseconds] pair: this runs once per pushed record.
     const ms = currentEpochMilliseconds();
     const seconds = secondsOf(ms);
     this.writeEventTime(seconds, nanosecondsOf(ms, seconds));
