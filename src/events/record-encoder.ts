@@ -19,6 +19,7 @@
  * everything goes straight into the growing chunk buffer (no per-record copy).
  */
 import { currentEpochMilliseconds, EventTime, nanosecondsOf, secondsOf } from './event-time.js';
+import { FIXSTR_MAX_LENGTH, writeAsciiFixstr } from './fixstr.js';
 import { SHAPE_MAX_DEPTH, shapeWriterFor, type ShapeTarget, type ShapeWriter } from './shape-writer.js';
 
 const MAX_DEPTH = SHAPE_MAX_DEPTH;
@@ -253,20 +254,11 @@ export class RecordEncoder implements ShapeTarget {
   /** @internal (for shape writers) */
   writeString(value: string): void {
     const length = value.length;
-    if (length < 32) {
-      // Short strings: ASCII byte by byte into a fixstr, else the UTF-8 path.
+    if (length <= FIXSTR_MAX_LENGTH) {
       this.ensure(1 + length);
-      const b = this.buffer;
-      const start = this.position;
-      let i = 0;
-      for (; i < length; i++) {
-        const code = value.charCodeAt(i);
-        if (code > 0x7f) break;
-        b[start + 1 + i] = code;
-      }
-      if (i === length) {
-        b[start] = 0xa0 | length;
-        this.position = start + 1 + length;
+      const next = writeAsciiFixstr(this.buffer, this.position, value);
+      if (next >= 0) {
+        this.position = next;
         return;
       }
     }

@@ -30,6 +30,27 @@ describe('shape writers', () => {
     expect(unpack(first!)).toEqual(asJson(make(0)));
   });
 
+  it('write wide records (a map16 header) and every kind of value as the general path does', () => {
+    // 18 keys: past fixmap. Strings either side of the 32-unit fixstr limit,
+    // non-ASCII, numbers either side of each in-place integer form, values
+    // the writer hands back to the encoder (floats, -0, NaN, bigint, arrays,
+    // Dates), and a value whose type changes between records.
+    const make = (i: number) => ({
+      s31: 'a'.repeat(31), s32: 'b'.repeat(32), utf: `ü${i % 1}`, empty: '',
+      n127: 127, n128: 128, n255: 255, n256: 256, n65535: 65535, n65536: 65536,
+      neg: -1, float: 1.5, negZero: -0, nan: NaN, big: 2n ** 40n,
+      list: [1, 'x', null], when: new Date(0), varies: i % 2 === 0 ? 'text' : true,
+    });
+    const [first, second, ...rest] = encodings(make, 6);
+    expect(shapeWriterFor(make(0), new RecordEncoder(64))).not.toBeNull();
+    expect(first![0]).toBe(0xde); // map16
+    for (const bytes of rest.filter((_, i) => i % 2 === 1)) expect(bytes.equals(second!)).toBe(true);
+    for (const bytes of rest.filter((_, i) => i % 2 === 0)) expect(bytes.equals(first!)).toBe(true);
+    const decoded = unpack(first!, { useBigInt64: true } as never) as Record<string, unknown>;
+    expect({ ...decoded, big: undefined }).toEqual({ ...asJson({ ...make(0), big: 0 }), big: undefined });
+    expect(decoded.big).toBe(2n ** 40n);
+  });
+
   it('leave out undefined, function and symbol values as JSON does, in any position', () => {
     const shapes = [
       (i: number) => ({ a: i, b: undefined, c: 'x' }),
