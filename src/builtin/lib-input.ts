@@ -37,6 +37,9 @@ export class LibInput extends EventEmitter {
   private ctx?: InputContext;
   /** Writers of pending events, by format, then by tag. */
   private readonly pending = { v1: new Map<string, ChunkWriter>(), v2: new Map<string, ChunkWriter>() };
+  /** The writer the last push used, and its tag: most pushes reuse both, without a Map lookup. */
+  private lastTag = '';
+  private lastWriter: ChunkWriter | null = null;
   private pendingBytes = 0;
   private scheduled = false;
   private paused = false;
@@ -56,11 +59,11 @@ export class LibInput extends EventEmitter {
     const tag = options?.tag ?? this.ctx?.tag ?? this.name;
     const metadata = options?.metadata;
     const format = metadata !== undefined && metadata !== null && hasEntries(metadata) ? 'v2' : 'v1';
-    const writers = this.pending[format];
-    let writer = writers.get(tag);
-    if (!writer) {
-      writer = new ChunkWriter(format, 16 * 1024);
-      writers.set(tag, writer);
+    let writer = this.lastWriter;
+    if (writer === null || tag !== this.lastTag || format !== writer.format) {
+      writer = this.writerFor(format, tag);
+      this.lastTag = tag;
+      this.lastWriter = writer;
     }
     const before = writer.byteLength;
     writer.appendRecord(record, options?.time, metadata);
@@ -71,6 +74,17 @@ export class LibInput extends EventEmitter {
       setImmediate(() => this.handOver());
     }
     return !this.paused;
+  }
+
+  /** The pending writer for this format and tag, made on first use. */
+  private writerFor(format: 'v1' | 'v2', tag: string): ChunkWriter {
+    const writers = this.pending[format];
+    let writer = writers.get(tag);
+    if (!writer) {
+      writer = new ChunkWriter(format, 16 * 1024);
+      writers.set(tag, writer);
+    }
+    return writer;
   }
 
   /** push(), then wait until the pipeline can take more. */

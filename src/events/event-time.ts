@@ -38,6 +38,12 @@ export class EventTime {
 
 /** Read once: the getter costs more than the clock on a per-record path. */
 const TIME_ORIGIN_MS = performance.timeOrigin;
+/**
+ * Node defines the global `performance` as an accessor, so naming it runs a
+ * getter on every call (the global-load stub showed up at about 1 % of a
+ * lib.push() profile). A module constant is loaded once.
+ */
+const clock = performance;
 
 /**
  * The current time in epoch milliseconds with a fraction. performance.now()
@@ -45,7 +51,7 @@ const TIME_ORIGIN_MS = performance.timeOrigin;
  * carries it to about a quarter of a microsecond.
  */
 export function currentEpochMilliseconds(): number {
-  return TIME_ORIGIN_MS + performance.now();
+  return TIME_ORIGIN_MS + clock.now();
 }
 
 /** Whole seconds of epoch milliseconds. */
