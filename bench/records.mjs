@@ -1,6 +1,6 @@
 // The records every benchmark uses, so that their results compare.
 
-/** A ~200-byte log record, shaped like a pino request log (nested). */
+/** A ~200-byte log record, shaped like a pino-http request log (nested). */
 export function requestRecord(i) {
   return {
     level: 30,
@@ -15,7 +15,7 @@ export function requestRecord(i) {
   };
 }
 
-/** A flat ~200-byte record: five keys, one long message. */
+/** A flat ~200-byte record: pino's default keys (level, time, pid, hostname, msg), one long message. */
 export function flatRecord(i) {
   return {
     level: 30,
