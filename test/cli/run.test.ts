@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { cPlugin, repoRoot } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
@@ -33,6 +33,22 @@ describe('flbhost: running pipelines', () => {
     // The C proxy plugin's own count, logged through the host at its exit.
     const logs = result.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs.find((l) => /^count: /.test(String(l.msg)))).toMatchObject({ plugin: 'count', instance: 'count.0', msg: 'count: 5 records, 210 bytes in 1 flushes' });
+  });
+
+  it('runs as an executable through its shebang, with the small young generation it asks for', async () => {
+    // Started as a file, not through process.execPath: the kernel reads the
+    // shebang, and env finds this test's node on PATH.
+    const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+    const child = spawn(bin, ['-i', 'stdin', '-o', 'null'], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PATH: path } });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Until env has exec'd node, the command line is env's own ('-S node …' as one argument).
+    const argv = () => readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    try {
+      await waitFor(() => argv().includes('--max-semi-space-size=2'), 5000, 'node started with --max-semi-space-size=2');
+    } finally {
+      child.stdin!.end('{"a":1}\n'); // stdin at EOF ends the run, pass or fail
+    }
+    expect(await exit).toBe(0);
   });
 
   it('dummy → Go output from a classic config with a plugins file', () => {
