@@ -19,7 +19,7 @@
  * bytes for the same object.
  */
 
-import { writeAsciiFixstr } from './fixstr.js';
+import { NUMBER_ROOM, writeAsciiFixstr, writeNumberAt } from './write-at.js';
 
 /** Writes `object` at nesting `depth` if it has this writer's shape; false (and nothing written) if not. */
 export type ShapeWriter = (encoder: ShapeTarget, object: object, depth: number) => boolean;
@@ -77,7 +77,7 @@ function storeValue(i: number): string {
   const [v, t, s] = [`v${i}`, `t${i}`, `s${i}`];
   return [
     `if (${t} === 'string') { const n = writeAsciiFixstr(b, p, ${v}); p = n >= 0 ? n : writeStringAt(e, p, ${v}); }`,
-    `else if (${t} === 'number') p = writeNumberAt(e, b, p, ${v});`,
+    `else if (${t} === 'number') p = writeNumberAt(b, d, p, ${v});`,
     `else if (${t} === 'boolean') b[p++] = ${v} ? 0xc3 : 0xc2;`,
     `else if (${v} === null) b[p++] = 0xc0;`,
     `else {`,
@@ -100,32 +100,10 @@ function writeStringAt(e: ShapeTarget, p: number, value: string): number {
   return e.position;
 }
 
-/** A number at `p` inside room already ensured: small non-negative integers in place, the rest by the encoder. */
-function writeNumberAt(e: ShapeTarget, b: Buffer, p: number, value: number): number {
-  if (value >= 0 && value < 0x10000 && (value | 0) === value) {
-    if (value < 0x80) {
-      b[p] = value;
-      return p + 1;
-    }
-    if (value < 0x100) {
-      b[p] = 0xcc;
-      b[p + 1] = value;
-      return p + 2;
-    }
-    b[p] = 0xcd;
-    b[p + 1] = value >>> 8;
-    b[p + 2] = value & 0xff;
-    return p + 3;
-  }
-  e.position = p;
-  e.writeNumber(value);
-  return e.position;
-}
-
 /** Room for a map header of up to 64 keys. */
 const MAP_HEADER_ROOM = 3;
 /** Room for any number, boolean or null. */
-const SCALAR_ROOM = 9;
+const SCALAR_ROOM = NUMBER_ROOM;
 
 /**
  * Generates the writer for `keys`. Its checks run cheapest first; the `in`
