@@ -200,17 +200,21 @@ export class RecordEncoder implements ShapeTarget {
   private writeObject(object: Record<string, unknown>, depth: number): void {
     const keys = Object.keys(object);
     // JSON leaves out undefined, functions and symbols: count what is kept
-    // first, so the map header can be written before the entries.
+    // first, so the map header can be written before the entries. Each
+    // property is read once: a getter read twice could answer differently
+    // and leave the header's count wrong, corrupting the chunk.
+    const values = new Array<unknown>(keys.length);
     let count = 0;
     for (let i = 0; i < keys.length; i++) {
-      if (isKept(object[keys[i]!])) count++;
+      const value = object[keys[i]!];
+      values[i] = value;
+      if (isKept(value)) count++;
     }
     this.writeMapHeader(count);
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const value = object[key];
+      const value = values[i];
       if (!isKept(value)) continue;
-      this.writeKey(key);
+      this.writeKey(keys[i]!);
       this.writeValue(value, depth);
     }
   }

@@ -94,6 +94,23 @@ describe('encodeChunk', () => {
     expect(decoded).toEqual(values);
   });
 
+  it('reads each property once, so a getter that changes its answer cannot corrupt the chunk', () => {
+    let reads = 0;
+    const record = {
+      get flips() {
+        reads++;
+        return reads % 2 === 0 ? 'now kept' : undefined;
+      },
+      n: 1,
+    };
+    const chunk = encodeChunk([{ time: new EventTime(1, 0), record }, { time: new EventTime(2, 0), record: { after: true } }]);
+    const events = unpackMultiple(Buffer.from(chunk.data)) as unknown[][];
+    expect(events).toHaveLength(2); // a wrong map count would shift every byte after it
+    expect(reads).toBe(1);
+    expect(events[0]![1]).toEqual({ n: 1 });
+    expect(events[1]![1]).toEqual({ after: true });
+  });
+
   it('names the event that cannot be encoded', () => {
     expect(() => encodeChunk([{ record: { a: 1 } }, { record: 'text' as never }])).toThrow(/event 1: record must be an object or a Map; got string/);
     expect(() => encodeChunk([{ record: [1] as never }])).toThrow(/event 0: record must be an object or a Map; got an array/);
