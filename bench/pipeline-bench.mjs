@@ -4,7 +4,8 @@
 //   lib input -> Go output (gtagcount, decoding every record) vs direct_flush
 //   C input (in_gen) -> C output (out_count)  vs direct_pipe
 // Targets (issue): >= 1M ~200-byte records/s pushed from JS into the C
-// output; engine cost under 20% of the direct C host on C input -> C output.
+// output, judged on a flat and a nested record (both must pass); engine cost
+// under 20% of the direct C host on C input -> C output.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,19 +78,19 @@ export async function pipelineBench(scale) {
   const engineCost = ccDirect.records_per_sec / cc.records_per_sec - 1;
   results.c_input_to_c_output = { flbhost: cc, direct: ccDirect, engine_cost: engineCost };
 
+  const flat = results.lib_to_c_output_flat_records.flbhost.records_per_sec;
   return {
     ...results,
     targets: {
-      // The issue asks for ~200-byte records. Both shapes are that size; the
-      // flat one is pino's default line (level, time, pid, hostname, msg), the
-      // nested one a pino-http request log, which costs the encoder more per
-      // byte (13 keys and 3 maps instead of 5 keys and 1 map).
+      // The issue asks for ~200-byte records; the bench pushes two shapes of
+      // that size and judges both: pino's default keys (level, time, pid,
+      // hostname, msg) with a long message, and a nested pino-http request
+      // log, which costs the encoder more (13 keys and 3 maps against 5 and 1).
       lib_to_c_at_least_1m_records_per_sec: {
         target: 1e6,
-        measured: results.lib_to_c_output_flat_records.flbhost.records_per_sec,
-        met: results.lib_to_c_output_flat_records.flbhost.records_per_sec >= 1e6,
-        measured_nested_records: libC.records_per_sec,
-        met_nested_records: libC.records_per_sec >= 1e6,
+        flat_pino_default_record: { measured: flat, met: flat >= 1e6 },
+        nested_pino_http_record: { measured: libC.records_per_sec, met: libC.records_per_sec >= 1e6 },
+        met: flat >= 1e6 && libC.records_per_sec >= 1e6,
       },
       engine_cost_under_20_percent_c_to_c: { target: 0.2, measured: engineCost, met: engineCost < 0.2 },
     },
