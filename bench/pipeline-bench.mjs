@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { requestRecord } from './records.mjs';
 import { encodeChunk, EventTime } from '../dist/index.js';
 import { goFixture } from './go-fixture.mjs';
+import { medianByRate } from './median.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const plugin = (name) => join(root, 'build', 'plugins', `${name}.so`);
@@ -25,15 +26,9 @@ function runCase(mode, records, extra = []) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-/**
- * The median of `runs` runs of a case, with every run's rate beside it. Why:
- * on a shared machine one run of the JS-bound lib cases varied by a factor of
- * 1.7 from the next; a single number said more about the neighbours.
- */
+/** The median of `runs` runs of a case (see median.mjs for why). */
 function runCaseMedian(mode, records, runs = 3, extra = []) {
-  const all = Array.from({ length: runs }, () => runCase(mode, records, extra));
-  all.sort((a, b) => a.records_per_sec - b.records_per_sec);
-  return { ...all[Math.floor(runs / 2)], runs_records_per_sec: all.map((run) => Math.round(run.records_per_sec)) };
+  return medianByRate(Array.from({ length: runs }, () => runCase(mode, records, extra)));
 }
 
 function runTool(args) {
