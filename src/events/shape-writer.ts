@@ -70,8 +70,10 @@ function storeBytes(bytes: Uint8Array): string {
  * Code that writes value `v${i}` (of type `t${i}`) at `p`. Strings, numbers,
  * booleans and null are written in place, inside the room ensured up front.
  * Anything else goes through the encoder, which ensures its own room and may
- * grow the buffer, so the writer syncs `p` before and reloads `b`/`p` after;
- * objects first try slot `s${i}`, the shape this field had last.
+ * grow the buffer, so the writer syncs `p` before and reloads `b`/`p` after,
+ * ensuring again only the room its remaining fields can need (`used` counts
+ * what it wrote in place since the first ensure). Objects first try slot
+ * `s${i}`, the shape this field had last.
  */
 function storeValue(i: number): string {
   const [v, t, s] = [`v${i}`, `t${i}`, `s${i}`];
@@ -81,10 +83,10 @@ function storeValue(i: number): string {
     `else if (${t} === 'boolean') b[p++] = ${v} ? 0xc3 : 0xc2;`,
     `else if (${v} === null) b[p++] = 0xc0;`,
     `else {`,
-    `  e.position = p;`,
+    `  used += p - mark; e.position = p;`,
     `  if (${t} === 'object') { if (${s} === null || !${s}(e, ${v}, depth + 1)) ${s} = e.writeObjectValue(${v}, depth); }`,
     `  else e.writeValue(${v}, depth);`,
-    `  e.ensure(room); b = e.buffer; d = e.view; p = e.position;`,
+    `  e.ensure(room - used); b = e.buffer; d = e.view; p = mark = e.position;`,
     `}`,
   ].join('\n');
 }
@@ -134,7 +136,7 @@ function compile(keys: string[], target: ShapeTarget): ShapeWriter {
       let c = ${keys.length}, room = ${constantRoom};
       ${fields.map((field) => `${field.load}\n${field.room}`).join('\n')}
       e.ensure(room);
-      let b = e.buffer, d = e.view, p = e.position;
+      let b = e.buffer, d = e.view, p = e.position, mark = p, used = 0;
       if (c < 16) b[p++] = 0x80 | c; else { b[p] = 0xde; b[p + 1] = 0; b[p + 2] = c; p += 3; }
       ${fields.map((field) => field.write).join('\n')}
       e.position = p;
