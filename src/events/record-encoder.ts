@@ -19,7 +19,15 @@
  * everything goes straight into the growing chunk buffer (no per-record copy).
  */
 import { currentEpochMilliseconds, EventTime, nanosecondsOf, secondsOf } from './event-time.js';
-import { FIXSTR_MAX_LENGTH, NUMBER_ROOM, writeAsciiFixstr, writeNumberAt } from './write-at.js';
+import {
+  FIXSTR_MAX_LENGTH,
+  HEADER_ROOM,
+  NUMBER_ROOM,
+  writeArrayHeaderAt,
+  writeAsciiFixstr,
+  writeMapHeaderAt,
+  writeNumberAt,
+} from './write-at.js';
 import { SHAPE_MAX_DEPTH, shapeWriterFor, type ShapeTarget, type ShapeWriter } from './shape-writer.js';
 
 const MAX_DEPTH = SHAPE_MAX_DEPTH;
@@ -290,8 +298,7 @@ export class RecordEncoder implements ShapeTarget {
     this.position = start + headerSize + written;
   }
 
-  /** @internal (for shape writers) */
-  writeNumber(value: number): void {
+  private writeNumber(value: number): void {
     this.ensure(NUMBER_ROOM);
     this.position = writeNumberAt(this.buffer, this.view, this.position, value);
   }
@@ -331,33 +338,12 @@ export class RecordEncoder implements ShapeTarget {
   }
 
   private writeArrayHeader(length: number): void {
-    this.ensure(5);
-    const b = this.buffer;
-    if (length < 16) b[this.position++] = 0x90 | length;
-    else if (length < 0x10000) {
-      b[this.position] = 0xdc;
-      this.view.setUint16(this.position + 1, length);
-      this.position += 3;
-    } else {
-      b[this.position] = 0xdd;
-      this.view.setUint32(this.position + 1, length);
-      this.position += 5;
-    }
+    this.ensure(HEADER_ROOM);
+    this.position = writeArrayHeaderAt(this.buffer, this.view, this.position, length);
   }
 
-  /** @internal (for shape writers) */
-  writeMapHeader(length: number): void {
-    this.ensure(5);
-    const b = this.buffer;
-    if (length < 16) b[this.position++] = 0x80 | length;
-    else if (length < 0x10000) {
-      b[this.position] = 0xde;
-      this.view.setUint16(this.position + 1, length);
-      this.position += 3;
-    } else {
-      b[this.position] = 0xdf;
-      this.view.setUint32(this.position + 1, length);
-      this.position += 5;
-    }
+  private writeMapHeader(length: number): void {
+    this.ensure(HEADER_ROOM);
+    this.position = writeMapHeaderAt(this.buffer, this.view, this.position, length);
   }
 }

@@ -19,7 +19,7 @@
  * bytes for the same object.
  */
 
-import { NUMBER_ROOM, writeAsciiFixstr, writeNumberAt } from './write-at.js';
+import { HEADER_ROOM, NUMBER_ROOM, writeAsciiFixstr, writeMapHeaderAt, writeNumberAt } from './write-at.js';
 
 /** Writes `object` at nesting `depth` if it has this writer's shape; false (and nothing written) if not. */
 export type ShapeWriter = (encoder: ShapeTarget, object: object, depth: number) => boolean;
@@ -32,9 +32,7 @@ export interface ShapeTarget {
   position: number;
   ensure(bytes: number): void;
   writeString(value: string): void;
-  writeNumber(value: number): void;
   writeValue(value: unknown, depth: number): void;
-  writeMapHeader(count: number): void;
   /** The general path for an object value; returns the shape writer it used, for the caller to keep. */
   writeObjectValue(value: object, depth: number): ShapeWriter | null;
   /** A key's MessagePack bytes, exactly as the general path writes them. */
@@ -102,8 +100,6 @@ function writeStringAt(e: ShapeTarget, p: number, value: string): number {
   return e.position;
 }
 
-/** Room for a map header of up to 64 keys. */
-const MAP_HEADER_ROOM = 3;
 /** Room for any number, boolean or null. */
 const SCALAR_ROOM = NUMBER_ROOM;
 
@@ -115,7 +111,7 @@ const SCALAR_ROOM = NUMBER_ROOM;
  */
 function compile(keys: string[], target: ShapeTarget): ShapeWriter {
   const keyBytes = keys.map((key) => target.encodedKey(key));
-  const constantRoom = MAP_HEADER_ROOM + keyBytes.reduce((sum, bytes) => sum + bytes.length, 0);
+  const constantRoom = HEADER_ROOM + keyBytes.reduce((sum, bytes) => sum + bytes.length, 0);
   const fields = keys.map((key, i) => ({
     load: `const v${i} = o[${JSON.stringify(key)}]; const t${i} = typeof v${i};`,
     // JSON leaves out undefined, functions and symbols. A string takes at
@@ -137,22 +133,23 @@ function compile(keys: string[], target: ShapeTarget): ShapeWriter {
       ${fields.map((field) => `${field.load}\n${field.room}`).join('\n')}
       e.ensure(room);
       let b = e.buffer, d = e.view, p = e.position, mark = p, used = 0;
-      if (c < 16) b[p++] = 0x80 | c; else { b[p] = 0xde; b[p + 1] = 0; b[p + 2] = c; p += 3; }
+      p = writeMapHeaderAt(b, d, p, c);
       ${fields.map((field) => field.write).join('\n')}
       e.position = p;
       return true;
     };`;
-  const make = new Function('K', 'P', 'writeAsciiFixstr', 'writeStringAt', 'writeNumberAt', body) as (
+  const make = new Function('K', 'P', 'writeAsciiFixstr', 'writeStringAt', 'writeNumberAt', 'writeMapHeaderAt', body) as (
     keys: readonly string[],
     prototype: object,
     asciiFixstr: typeof writeAsciiFixstr,
     stringAt: typeof writeStringAt,
     numberAt: typeof writeNumberAt,
+    mapHeaderAt: typeof writeMapHeaderAt,
   ) => ShapeWriter;
   // K is deliberately not frozen: V8 (Node 20) loads from a frozen array
   // through its generic keyed-load stub, which cost more per record than
   // all the key stores together.
-  return make([...keys], Object.prototype, writeAsciiFixstr, writeStringAt, writeNumberAt);
+  return make([...keys], Object.prototype, writeAsciiFixstr, writeStringAt, writeNumberAt, writeMapHeaderAt);
 }
 
 interface ShapeEntry {

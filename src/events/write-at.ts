@@ -13,6 +13,9 @@ export const FIXSTR_MAX_LENGTH = 31;
 /** Room any number takes: a type byte and 8 bytes. */
 export const NUMBER_ROOM = 9;
 
+/** Room any map or array header takes. */
+export const HEADER_ROOM = 5;
+
 /**
  * A string of fewer than 32 ASCII characters as a fixstr of its own char
  * codes, byte by byte: for strings this short a native UTF-8 write costs more
@@ -69,13 +72,8 @@ function writeIntegerAt(b: Uint8Array, view: DataView, p: number, value: number)
       view.setUint32(p + 1, value);
       return p + 5;
     }
-    // Epoch milliseconds (pino's `time`) land here on every record: two
-    // 32-bit words, not a BigInt allocated per value.
-    b[p] = 0xcf;
-    const high = Math.floor(value / 0x100000000);
-    view.setUint32(p + 1, high);
-    view.setUint32(p + 5, value - high * 0x100000000);
-    return p + 9;
+    // Epoch milliseconds (pino's `time`) land here on every record.
+    return writeWordsAt(b, view, p, 0xcf, value);
   }
   if (value >= -0x20) {
     b[p] = value & 0xff;
@@ -96,10 +94,44 @@ function writeIntegerAt(b: Uint8Array, view: DataView, p: number, value: number)
     view.setInt32(p + 1, value);
     return p + 5;
   }
-  // Two's complement in two words: the high one signed, the low one not.
-  b[p] = 0xd3;
+  return writeWordsAt(b, view, p, 0xd3, value);
+}
+
+/**
+ * A 64-bit integer (uint 64 or int 64, by `type`) as two big-endian 32-bit
+ * words, not a BigInt allocated per value. For a negative value the high
+ * word is its two's complement (`>>> 0`), and the low word is never negative.
+ */
+function writeWordsAt(b: Uint8Array, view: DataView, p: number, type: number, value: number): number {
+  b[p] = type;
   const high = Math.floor(value / 0x100000000);
-  view.setInt32(p + 1, high);
+  view.setUint32(p + 1, high >>> 0);
   view.setUint32(p + 5, value - high * 0x100000000);
   return p + 9;
+}
+
+/** A map header for `count` entries. */
+export function writeMapHeaderAt(b: Uint8Array, view: DataView, p: number, count: number): number {
+  return writeCountHeaderAt(b, view, p, count, 0x80, 0xde);
+}
+
+/** An array header for `count` items. */
+export function writeArrayHeaderAt(b: Uint8Array, view: DataView, p: number, count: number): number {
+  return writeCountHeaderAt(b, view, p, count, 0x90, 0xdc);
+}
+
+/** fixmap/fixarray (`fixed` | count) below 16, else the 16-bit form (`code16`) or the 32-bit one after it. */
+function writeCountHeaderAt(b: Uint8Array, view: DataView, p: number, count: number, fixed: number, code16: number): number {
+  if (count < 16) {
+    b[p] = fixed | count;
+    return p + 1;
+  }
+  if (count < 0x10000) {
+    b[p] = code16;
+    view.setUint16(p + 1, count);
+    return p + 3;
+  }
+  b[p] = code16 + 1;
+  view.setUint32(p + 1, count);
+  return p + 5;
 }
