@@ -11,9 +11,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goFixture } from './go-fixture.mjs';
+import { median } from './median.mjs';
 import { requestRecord } from './records.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,6 +64,8 @@ function runHost(command, args, recordsFile, countsPath) {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     timeout: 600_000,
+    // bin/flbhost.js execs the `node` on PATH: make that this bench's node.
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`${command} exited with ${run.status ?? run.signal}: ${run.stderr.slice(-2000)}`);
@@ -71,11 +74,6 @@ function runHost(command, args, recordsFile, countsPath) {
   const lines = existsSync(countsPath) ? readFileSync(countsPath, 'utf8').trim().split('\n') : [];
   const counted = lines.length > 0 ? (JSON.parse(lines.at(-1)).counts.bench ?? 0) : 0;
   return { seconds, peak_rss_mb: rss ? Number(rss[1]) / 1024 : null, counted };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Records of the small run whose time is each host's fixed cost (start, EOF handling, exit). */
@@ -122,7 +120,9 @@ function compareIn(work, fluentBit, records, runs) {
   };
   const hosts = [
     ['fluent_bit', fluentBit, (config) => ['-c', config]],
-    ['flbhost', process.execPath, (config) => [flbhostBin, '-c', config]],
+    // The command as users run it: its launcher line sets the Node flags it
+    // ships with (a 2 MB young generation), which `node bin/flbhost.js` skips.
+    ['flbhost', flbhostBin, (config) => ['-c', config]],
   ];
   for (const workers of [1, 2]) {
     const config = writeConfig(work, plugin, countsPath, workers);

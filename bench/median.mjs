@@ -7,3 +7,9 @@ export function medianByRate(runs, key = 'records_per_sec') {
   const sorted = [...runs].sort((a, b) => a[key] - b[key]);
   return { ...sorted[Math.floor(sorted.length / 2)], [`runs_${key}`]: sorted.map((run) => Math.round(run[key])) };
 }
+
+/** The median of plain numbers (the upper one of an even count, as above). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
