@@ -12,7 +12,7 @@ export { InputInstance, DEFAULT_INPUT_BUFFER_LIMIT, type InputOptions, type Inpu
 export { CustomInstance, type CustomOptions } from './plugin/custom.js';
 export { parsePrometheusText, type PluginMetric } from './plugin/metrics.js';
 export { inspectPlugin, formatInspectReport, type InspectReport } from './plugin/inspect.js';
-export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plugin/properties.js';
+export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plan/properties.js';
 export type { GoBuildInfo, GoModule } from './plugin/go-buildinfo.js';
 export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';

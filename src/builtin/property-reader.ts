@@ -4,7 +4,7 @@
  * not a number`), because a config may hold many instances of one plugin.
  */
 import { ConfigError } from '../errors.js';
-import { parseBoolean, parseSize } from '../engine/properties.js';
+import { parseBoolean, parseSize } from '../plan/values.js';
 import type { PluginContext } from '../engine/plugin-api.js';
 
 export interface IntegerLimits {

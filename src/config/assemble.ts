@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CustomConfig, InputConfig, OutputConfig, PipelineConfig, ServiceConfig } from '../engine/config.js';
 import type { LogLevelName } from '../logging.js';
-import { expandVariables, LoadContext, resolvePluginPath, type RawEntry, type RawPlugin, type RawSection } from './common.js';
+import { expandVariables } from '../plan/expand.js';
+import { LoadContext, resolvePluginPath, type RawEntry, type RawPlugin, type RawSection } from './common.js';
 import { readPluginsFile } from './plugins-file.js';
 
 /** A [SERVICE] key flbhost does not act on (HTTP_Server, Parsers_File, storage.path, ...). */
@@ -53,13 +54,13 @@ export function assemble(ctx: LoadContext): LoadedConfig {
   const raw = ctx.raw;
   const reported = new Set<string>();
   const expand = (value: string, file: string, line: number): string =>
-    expandVariables(value, raw.variables, ctx.env, (name) => {
+    expandVariables(value, { variables: raw.variables, env: ctx.env, onMissing: (name) => {
       const message = `\${${name}} is not set; it expands to nothing`;
       const key = `${file}\0${line}\0${message}`;
       if (reported.has(key)) return;
       reported.add(key);
       ctx.warn(file, line, message);
-    });
+    } });
   const expandEntry = (entry: RawEntry): string => expand(entry.value, entry.file, entry.line);
 
   // --- service -------------------------------------------------------------

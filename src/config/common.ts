@@ -8,7 +8,9 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 
-export type VariableLookup = Readonly<Record<string, string | undefined>>;
+import type { VariableLookup } from '../plan/expand.js';
+
+export type { VariableLookup };
 
 /** One `Key Value` line (classic) or `key: value` pair (YAML), value not yet expanded. */
 export interface RawEntry {
@@ -157,36 +159,6 @@ export function readText(file: string, fail: (reason: string) => Error): string 
   } catch (error) {
     throw fail(describeReadError(error));
   }
-}
-
-// --- ${VAR} -------------------------------------------------------------------
-
-const VARIABLE = /\$\{([^}]*)\}/g;
-
-/**
- * Fluent Bit's `${NAME}` expansion: config variables (@SET, `env:`) first,
- * then the environment; unset expands to nothing (and is reported through
- * `onMissing`). `${NAME:-default}` takes `default` when NAME is unset or
- * empty, as Fluent Bit 4 does. Expansion is single-pass: a variable's value
- * is not expanded again.
- */
-export function expandVariables(
-  value: string,
-  variables: ReadonlyMap<string, string>,
-  env: VariableLookup,
-  onMissing: (name: string) => void,
-): string {
-  if (!value.includes('${')) return value;
-  return value.replace(VARIABLE, (_, inner: string) => {
-    const separator = inner.indexOf(':-');
-    const name = separator >= 0 ? inner.slice(0, separator) : inner;
-    const fallback = separator >= 0 ? inner.slice(separator + 2) : undefined;
-    const found = variables.has(name) ? variables.get(name) : env[name];
-    if (found !== undefined && !(fallback !== undefined && found === '')) return found;
-    if (fallback !== undefined) return fallback;
-    onMissing(name);
-    return '';
-  });
 }
 
 // --- includes -------------------------------------------------------------------

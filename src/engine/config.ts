@@ -7,7 +7,7 @@
  */
 import type { EventFormat } from '../events/chunk.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
-import type { PropertiesInput } from '../plugin/properties.js';
+import type { PropertiesInput } from '../plan/properties.js';
 import type { PluginFactory } from './plugin-api.js';
 
 export interface ServiceConfig {

@@ -18,7 +18,7 @@ import { ConfigError, PluginError } from '../errors.js';
 import type { Chunk, EventFormat } from '../events/chunk.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
 import { loadPlugin, type PluginLibrary } from '../plugin/library.js';
-import { prepareProperties, type PluginKind, type PropertiesInput } from '../plugin/properties.js';
+import { prepareProperties, type PluginKind, type PropertiesInput } from '../plan/properties.js';
 import { builtinPlugins } from '../builtin/index.js';
 import { libInputFactory, type LibInput } from '../builtin/lib-input.js';
 import type { CustomInstance } from '../plugin/custom.js';
@@ -28,7 +28,8 @@ import { InputRunner } from './input-runner.js';
 import { OutputRunner } from './output-runner.js';
 import type { InputPluginFactory, OutputPlugin, OutputPluginFactory, PluginFactory } from './plugin-api.js';
 import type { PluginMetric } from '../plugin/metrics.js';
-import { parseRetryLimit, parseSeconds, parseSize, propertiesOf } from './properties.js';
+import { parseRetryLimit, parseSeconds, parseSize } from '../plan/values.js';
+import { propertiesOf } from './properties.js';
 import { Router } from './router.js';
 import { soInputFactory, soOutputFactory } from './so-plugins.js';
 

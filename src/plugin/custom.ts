@@ -8,7 +8,7 @@ import type { NativeCustom } from '../native.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
-import type { PropertiesInput } from './properties.js';
+import type { PropertiesInput } from '../plan/properties.js';
 
 export interface CustomOptions {
   name?: string;

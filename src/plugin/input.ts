@@ -13,7 +13,7 @@ import { InputDelivery, type ArrivedChunk, type ChunkQueue } from './input-deliv
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
-import type { PropertiesInput } from './properties.js';
+import type { PropertiesInput } from '../plan/properties.js';
 
 export interface InputOptions {
   /** Instance name (Alias); defaults to "<plugin>.<N>". */

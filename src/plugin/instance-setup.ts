@@ -7,7 +7,7 @@ import { PluginError } from '../errors.js';
 import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
 import type { PluginLibrary } from './library.js';
 import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
-import { prepareProperties, type PluginKind, type PropertiesInput } from './properties.js';
+import { prepareProperties, type PluginKind, type PropertiesInput } from '../plan/properties.js';
 
 export interface InstanceSettingsInput {
   properties?: PropertiesInput;

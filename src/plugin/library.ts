@@ -14,7 +14,7 @@ import { routePluginLogs } from './plugin-logs.js';
 import { createCustomInstance, type CustomInstance, type CustomOptions } from './custom.js';
 import { createInputInstance, type InputInstance, type InputOptions } from './input.js';
 import { createOutputInstance, type OutputInstance, type OutputOptions } from './output.js';
-import type { PluginKind } from './properties.js';
+import type { PluginKind } from '../plan/properties.js';
 
 export interface LoadOptions {
   /** Logger for this plugin's log lines and flbhost's own; defaults to pino on stderr. */

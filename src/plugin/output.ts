@@ -12,7 +12,7 @@ import type { NativeOutput } from '../native.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
-import type { PropertiesInput } from './properties.js';
+import type { PropertiesInput } from '../plan/properties.js';
 
 export interface OutputOptions {
   /** Instance name (Fluent Bit's Alias); defaults to "<plugin>.<N>". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canRetry, retryDelaySeconds } from '../../src/engine/backoff.js';
-import { parseRetryLimit, parseSize } from '../../src/engine/properties.js';
+import { parseRetryLimit, parseSize } from '../../src/plan/values.js';
 import { Router, wildcardToRegExp } from '../../src/engine/router.js';
 
 describe('routing (Fluent Bit Match / Match_Regex)', () => {

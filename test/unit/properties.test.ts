@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandEnv, isReservedKey, prepareProperties } from '../../src/plugin/properties.js';
+import { expandEnv, isReservedKey, prepareProperties } from '../../src/plan/properties.js';
 
 describe('properties', () => {
   it('expands ${ENV}, and an unset variable to nothing (reporting it)', () => {
@@ -40,5 +40,18 @@ describe('properties', () => {
   it('refuses values that are not strings, numbers or booleans, naming the key', () => {
     expect(() => prepareProperties('output', { nested: {} as never })).toThrow(/property 'nested' must be a string, number or boolean; got object/);
     expect(() => prepareProperties('output', [['', 'x']])).toThrow(/non-empty strings/);
+  });
+});
+
+describe('${NAME:-default} in properties given to the library API', () => {
+  it('takes the default when the variable is unset or empty, as config files do', () => {
+    const env = { EMPTY: '', SET: 'value' };
+    const { visible } = prepareProperties('output', { a: '${UNSET_X:-fallback}', b: '${EMPTY:-e}', c: '${SET:-no}', d: 'x${UNSET_X:-}y' }, { env });
+    expect(visible).toEqual([
+      ['a', 'fallback'],
+      ['b', 'e'],
+      ['c', 'value'],
+      ['d', 'xy'],
+    ]);
   });
 });

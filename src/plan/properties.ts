@@ -5,6 +5,7 @@
  * never leak into plugin config).
  */
 import { ConfigError } from '../errors.js';
+import { expandVariables, type VariableLookup } from './expand.js';
 
 /** What users may pass: a plain object, or pairs when a key repeats. */
 export type PropertiesInput =
@@ -65,22 +66,16 @@ export function isReservedKey(kind: PluginKind, key: string): boolean {
   return exact.has(k) || prefixes.some((prefix) => k.startsWith(prefix));
 }
 
-const ENV_REFERENCE = /\$\{([^}]*)\}/g;
-
 /**
- * Replaces every `${NAME}` with the variable's value, or with nothing when it
- * is unset (as Fluent Bit does). `onMissing` hears about unset names.
+ * `${NAME}` and `${NAME:-default}` in one value, from the environment (the
+ * library API has no @SET variables); `onMissing` hears about unset names.
  */
 export function expandEnv(
   value: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: VariableLookup = process.env,
   onMissing?: (name: string) => void,
 ): string {
-  return value.replace(ENV_REFERENCE, (_, name: string) => {
-    const found = env[name];
-    if (found === undefined) onMissing?.(name);
-    return found ?? '';
-  });
+  return expandVariables(value, { env, onMissing });
 }
 
 function entriesOf(input: PropertiesInput | undefined): Array<readonly [string, string | number | boolean]> {
@@ -105,7 +100,7 @@ export function prepareProperties(
   kind: PluginKind,
   input: PropertiesInput | undefined,
   options: {
-    env?: Readonly<Record<string, string | undefined>>;
+    env?: VariableLookup;
     onMissingEnv?: (name: string) => void;
     /** false when the values were expanded already (by a pipeline). */
     expand?: boolean;
