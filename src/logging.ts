@@ -26,9 +26,7 @@ export function parseLogLevel(value: string, where = 'log_level'): LogLevelName 
   const normalised = value.trim().toLowerCase();
   if (normalised === 'warning') return 'warn';
   if (normalised in FLB_LOG_LEVELS) return normalised as LogLevelName;
-  throw new ConfigError(
-    `${where}: unknown log level '${value}'; expected one of off, error, warn, info, debug, trace`,
-  );
+  throw new ConfigError(`${where}: '${value}' is not a log level (off, error, warn, info, debug, trace)`);
 }
 
 /** The Fluent Bit level matching a pino logger's current level. */

@@ -82,6 +82,7 @@ class CpuInput implements InputPlugin {
 
 export const cpuInputFactory: InputPluginFactory = {
   kind: 'input',
+  keys: ['interval_sec', 'interval_nsec'],
   name: 'cpu',
   description: 'CPU usage of the system and of each core (/proc/stat)',
   create: () => new CpuInput(),

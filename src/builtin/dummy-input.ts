@@ -11,7 +11,7 @@
 import type { LogEvent } from '../events/encoder.js';
 import { EventTime } from '../events/event-time.js';
 import type { InputContext, InputPlugin, InputPluginFactory } from '../engine/plugin-api.js';
-import { readDummySettings, type DummySettings } from './dummy-settings.js';
+import { DUMMY_KEYS, readDummySettings, type DummySettings } from './dummy-settings.js';
 import { RateScheduler } from './rate-scheduler.js';
 
 class DummyInput implements InputPlugin {
@@ -102,6 +102,7 @@ class DummyInput implements InputPlugin {
 
 export const dummyInputFactory: InputPluginFactory = {
   kind: 'input',
+  keys: DUMMY_KEYS,
   name: 'dummy',
   description: 'Generates dummy events (dummy, metadata, rate, copies, samples, start_time_sec, fixed_timestamp)',
   create: () => new DummyInput(),

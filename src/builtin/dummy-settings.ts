@@ -24,6 +24,21 @@ export interface DummySettings {
   flushOnStartup: boolean;
 }
 
+/** Every key readDummySettings reads: Fluent Bit's in_dummy keys. */
+export const DUMMY_KEYS = [
+  'dummy',
+  'metadata',
+  'samples',
+  'rate',
+  'interval_sec',
+  'interval_nsec',
+  'copies',
+  'start_time_sec',
+  'start_time_nsec',
+  'fixed_timestamp',
+  'flush_on_startup',
+] as const;
+
 const DEFAULT_RECORD = '{"message":"dummy"}';
 const MAX_NANOSECONDS = 999_999_999;
 

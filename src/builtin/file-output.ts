@@ -14,7 +14,7 @@ import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } fr
 import type { DecodedEvent } from '../events/decoder.js';
 import type { FlushResult } from '../plugin/output.js';
 import { eventToJson, recordToJson } from './json-format.js';
-import { readJsonDateOptions, type JsonDateOptions } from './json-date.js';
+import { JSON_DATE_KEYS, readJsonDateOptions, type JsonDateOptions } from './json-date.js';
 import { PropertyReader } from './property-reader.js';
 
 export const FILE_FORMATS = ['out_file', 'plain', 'json_lines', 'msgpack'] as const;
@@ -121,6 +121,7 @@ export function flushResultOfFsError(code: string | undefined): FlushResult {
 
 export const fileOutputFactory: OutputPluginFactory = {
   kind: 'output',
+  keys: ['path', 'file', 'format', 'mkdir', ...JSON_DATE_KEYS],
   name: 'file',
   description: 'Appends events to a file (out_file, plain, json_lines or msgpack format)',
   create: () => new FileOutput(),

@@ -29,6 +29,9 @@ export interface Instant {
 }
 
 /** Reads json_date_key (default "date"; false/off/no disables it) and json_date_format (default double). */
+/** The keys readJsonDateOptions reads. */
+export const JSON_DATE_KEYS = ['json_date_key', 'json_date_format'] as const;
+
 export function readJsonDateOptions(properties: PropertyReader): JsonDateOptions {
   const key = properties.raw('json_date_key');
   const disabled = key !== undefined && ['false', 'off', 'no'].includes(key.trim().toLowerCase());

@@ -168,6 +168,7 @@ class LibInputPlugin implements InputPlugin {
 export function libInputFactory(onCreate: (handle: LibInput) => void): InputPluginFactory {
   return {
     kind: 'input',
+    keys: ['overflow'],
     name: 'lib',
     description: 'Records pushed by the host application',
     create() {

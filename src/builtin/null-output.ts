@@ -16,6 +16,7 @@ class NullOutput implements OutputPlugin {
 
 export const nullOutputFactory: OutputPluginFactory = {
   kind: 'output',
+  keys: [],
   name: 'null',
   description: 'Discards every event',
   create: () => new NullOutput(),

@@ -195,6 +195,7 @@ export class StdinInput implements InputPlugin {
 export function stdinInput(options: StdinInputOptions = {}): InputPluginFactory {
   return {
     kind: 'input',
+    keys: ['format', 'buffer_size'],
     name: 'stdin',
     description: 'Reads JSON lines or MessagePack events from standard input',
     // process.stdin is only touched when an instance is made: the getter opens the stream.

@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
 import type { FlushResult } from '../plugin/output.js';
 import { eventToJson } from './json-format.js';
-import { readJsonDateOptions, type JsonDateOptions } from './json-date.js';
+import { JSON_DATE_KEYS, readJsonDateOptions, type JsonDateOptions } from './json-date.js';
 import { PropertyReader } from './property-reader.js';
 import { writeWithBackpressure } from './write-with-backpressure.js';
 
@@ -81,6 +81,7 @@ class StdoutOutput implements OutputPlugin {
 export function stdoutOutput(options: StdoutOutputOptions = {}): OutputPluginFactory {
   return {
     kind: 'output',
+    keys: ['format', ...JSON_DATE_KEYS],
     name: 'stdout',
     description: 'Prints events to standard output (json_lines, json, json_stream or msgpack)',
     create: () => new StdoutOutput(options.stream ?? process.stdout),

@@ -37,12 +37,10 @@ async function buildConfig(args: CliArgs): Promise<{ config: PipelineConfig; war
   args.outputs.forEach((output, i) => outputs.push({ name: output.name, match: output.match ?? '*', properties: output.properties, source: `-o ${output.name} (#${i + 1})` }));
   const service = { ...config.service };
   if (args.flush !== undefined) service.flush = args.flush;
-  const ignoredKeys = (loaded?.unsupportedServiceKeys ?? []).map(
-    ({ key, source }) => `${source}: [SERVICE] ${key} is not supported by flbhost; ignored`,
-  );
   return {
     config: { ...config, service, inputs, outputs, plugins: [...(config.plugins ?? []), ...args.plugins] },
-    warnings: [...(loaded?.warnings ?? []), ...ignoredKeys],
+    // The loader's warnings name each ignored [SERVICE] key once already.
+    warnings: loaded?.warnings ?? [],
   };
 }
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CustomConfig, InputConfig, OutputConfig, PipelineConfig, ServiceConfig } from '../engine/config.js';
-import type { LogLevelName } from '../logging.js';
+import { parseServiceValue, SERVICE_KEYS } from '../plan/service.js';
 import { expandVariables } from '../plan/expand.js';
 import { LoadContext, resolvePluginPath, type RawEntry, type RawPlugin, type RawSection } from './common.js';
 import { readPluginsFile } from './plugins-file.js';
@@ -40,16 +40,6 @@ export interface LoadedConfig {
   unsupportedServiceKeys: UnsupportedServiceKey[];
 }
 
-const LOG_LEVELS: Record<string, LogLevelName> = {
-  error: 'error',
-  warn: 'warn',
-  warning: 'warn',
-  info: 'info',
-  debug: 'debug',
-  trace: 'trace',
-  off: 'off',
-};
-
 export function assemble(ctx: LoadContext): LoadedConfig {
   const raw = ctx.raw;
   const reported = new Set<string>();
@@ -69,38 +59,13 @@ export function assemble(ctx: LoadContext): LoadedConfig {
   const pluginsFiles: Array<{ entry: RawEntry; value: string }> = [];
   for (const entry of raw.service) {
     const value = expandEntry(entry);
-    const fail = (message: string) => ctx.error(entry.file, entry.line, `${entry.key}: '${value}' ${message}`);
-    const number = (): number => {
-      const n = value.trim() === '' ? NaN : Number(value.trim());
-      return Number.isFinite(n) ? n : NaN;
-    };
+    const field = SERVICE_KEYS[entry.key.toLowerCase()];
+    if (field !== undefined) {
+      // The plan's rule for the key, applied here so the error points at its line.
+      (service as Record<string, unknown>)[field] = parseServiceValue(field, value, `${ctx.at(entry.file, entry.line)}: ${entry.key}`);
+      continue;
+    }
     switch (entry.key.toLowerCase()) {
-      case 'flush': {
-        const n = number();
-        if (!(n > 0)) throw fail('is not a number of seconds more than 0 (e.g. 1, 0.5)');
-        service.flush = n;
-        break;
-      }
-      case 'grace': {
-        const n = number();
-        if (!(n >= 0 || n === -1)) throw fail('is not a number of seconds (or -1: wait until everything is delivered)');
-        service.grace = n;
-        break;
-      }
-      case 'log_level': {
-        const level = LOG_LEVELS[value.trim().toLowerCase()];
-        if (!level) throw fail('is not a log level (error, warn, info, debug, trace, off)');
-        service.logLevel = level;
-        break;
-      }
-      case 'scheduler.base':
-      case 'scheduler.cap': {
-        const n = number();
-        if (!(n > 0)) throw fail('is not a number of seconds more than 0');
-        if (entry.key.toLowerCase() === 'scheduler.base') service.schedulerBase = n;
-        else service.schedulerCap = n;
-        break;
-      }
       case 'plugins_file':
         if (value.trim() === '') throw ctx.error(entry.file, entry.line, `${entry.key}: the value is empty`);
         // Fluent Bit loads a plugins file each time the key is set.
@@ -157,9 +122,10 @@ function instanceOf(
   section: RawSection,
   expand: (entry: RawEntry) => string,
   ctx: LoadContext,
-): { name: string; source: string; properties: Array<[string, string]>; expandEnv: false } {
+): { name: string; source: string; properties: Array<[string, string]>; propertySources: string[]; expandEnv: false } {
   let nameEntry: RawEntry | undefined;
   const properties: Array<[string, string]> = [];
+  const propertySources: string[] = [];
   for (const entry of section.entries) {
     if (entry.key.toLowerCase() === 'name') {
       if (nameEntry) {
@@ -168,6 +134,7 @@ function instanceOf(
       nameEntry = entry;
     } else {
       properties.push([entry.key, expand(entry)]);
+      propertySources.push(ctx.at(entry.file, entry.line));
     }
   }
   if (!nameEntry) throw ctx.error(section.file, section.line, `${section.label}: Name is missing (the plugin to run)`);
@@ -175,7 +142,7 @@ function instanceOf(
   if (name === '') throw ctx.error(nameEntry.file, nameEntry.line, `${nameEntry.key}: '${nameEntry.value}' expands to nothing`);
   // Expanded here (once, with @SET variables, as Fluent Bit does): the
   // pipeline must not expand the values a second time.
-  return { name, source: ctx.at(section.file, section.line), properties, expandEnv: false };
+  return { name, source: ctx.at(section.file, section.line), properties, propertySources, expandEnv: false };
 }
 
 /**

@@ -6,6 +6,7 @@
  * for itself never reach the plugin.
  */
 import type { EventFormat } from '../events/chunk.js';
+import type { Backend } from '../backend/backend.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
 import type { PropertiesInput } from '../plan/properties.js';
 import type { PluginFactory } from './plugin-api.js';
@@ -26,6 +27,8 @@ export interface ServiceConfig {
 export interface InputConfig {
   /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
   source?: string;
+  /** Where each entry of `properties` was written ("fluent-bit.conf:14"), by position: errors about a key point at its line. */
+  propertySources?: string[];
   /** Expand ${ENV} in property values (default true; config files expand when read). */
   expandEnv?: boolean;
   /** Plugin name: a built-in (lib, dummy, stdin), a loaded .so, or a registered TS plugin. */
@@ -44,6 +47,8 @@ export interface InputConfig {
 export interface OutputConfig {
   /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
   source?: string;
+  /** Where each entry of `properties` was written ("fluent-bit.conf:14"), by position: errors about a key point at its line. */
+  propertySources?: string[];
   /** Expand ${ENV} in property values (default true; config files expand when read). */
   expandEnv?: boolean;
   name: string;
@@ -66,6 +71,8 @@ export interface OutputConfig {
 export interface CustomConfig {
   /** Where it was configured ("fluent-bit.conf:12"); error messages start with it. */
   source?: string;
+  /** Where each entry of `properties` was written ("fluent-bit.conf:14"), by position: errors about a key point at its line. */
+  propertySources?: string[];
   /** Expand ${ENV} in property values (default true; config files expand when read). */
   expandEnv?: boolean;
   name: string;
@@ -84,16 +91,6 @@ export interface PipelineConfig {
   outputs?: OutputConfig[];
   customs?: CustomConfig[];
   logger?: HostLogger;
+  /** What runs .so plugins (default: this process, through the addon). */
+  backend?: Backend;
 }
-
-export const DEFAULTS = {
-  flush: 1,
-  grace: 5,
-  schedulerBase: 5,
-  schedulerCap: 2000,
-  chunkSize: 2_048_000,
-  retryLimit: 1,
-  workers: 1,
-  queueLimit: 64 * 1024 * 1024,
-  interval: 1000,
-} as const;

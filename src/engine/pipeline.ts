@@ -15,20 +15,23 @@
  */
 import { EventEmitter } from 'node:events';
 import { ConfigError, PluginError } from '../errors.js';
-import type { Chunk, EventFormat } from '../events/chunk.js';
+import type { Chunk } from '../events/chunk.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
 import { loadPlugin, type PluginLibrary } from '../plugin/library.js';
-import { prepareProperties, type PluginKind, type PropertiesInput } from '../plan/properties.js';
+import type { PluginKind } from '../plan/properties.js';
 import { builtinPlugins } from '../builtin/index.js';
 import { libInputFactory, type LibInput } from '../builtin/lib-input.js';
 import type { CustomInstance } from '../plugin/custom.js';
-import { DEFAULTS, type CustomConfig, type InputConfig, type OutputConfig, type PipelineConfig } from './config.js';
+import type { PlannedPlugin } from '../plan/instances.js';
+import { planPipeline, type PluginCatalog } from '../plan/pipeline-plan.js';
+import { planService, type ServiceSpec } from '../plan/service.js';
+import type { CustomSpec, InputSpec, OutputSpec, PipelinePlan } from '../plan/specs.js';
+import type { PipelineConfig } from './config.js';
 import type { InputMetrics, OutputMetrics } from './counters.js';
 import { InputRunner } from './input-runner.js';
 import { OutputRunner } from './output-runner.js';
 import type { InputPluginFactory, OutputPlugin, OutputPluginFactory, PluginFactory } from './plugin-api.js';
 import type { PluginMetric } from '../plugin/metrics.js';
-import { parseRetryLimit, parseSeconds, parseSize } from '../plan/values.js';
 import { propertiesOf } from './properties.js';
 import { Router } from './router.js';
 import { soInputFactory, soOutputFactory } from './so-plugins.js';
@@ -55,37 +58,21 @@ export interface PipelineMetrics {
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** What validate() checked: every plugin loaded and every instance's settings. */
+/** What validate() checked: every plugin loaded and the plan made from the configuration. */
 export interface ValidationReport {
   plugins: Array<{ path: string; name: string; kind: PluginKind }>;
   inputs: string[];
   outputs: string[];
   customs: string[];
+  /** The resolved instances, exactly as start() would create them. */
+  plan: PipelinePlan;
 }
 
-interface ResolvedOutput {
-  factory: OutputPluginFactory;
-  name: string;
-  visible: Array<[string, string]>;
-  workers: number;
-  retryLimit: number;
-  queueLimit: number;
-  eventFormat: EventFormat;
-  match?: string;
-  matchRegex?: string;
-}
-
-interface ResolvedInput {
-  factory: InputPluginFactory;
-  name: string;
-  tag: string;
-  visible: Array<[string, string]>;
-  memBufLimit: number;
-}
-
-/** A property taken from `properties` when the typed field is absent (keys are case-insensitive). */
-function reservedValue(reserved: Array<[string, string]>, key: string): string | undefined {
-  return reserved.find(([k]) => k.toLowerCase() === key)?.[1];
+/** Every plugin a pipeline can name: built-ins, the lib input, loaded .so files, registered TS plugins. */
+interface Catalog {
+  factories: { input: Map<string, InputPluginFactory>; output: Map<string, OutputPluginFactory> };
+  libraries: Map<string, PluginLibrary>;
+  planned: PluginCatalog;
 }
 
 export class Pipeline extends EventEmitter {
@@ -96,36 +83,33 @@ export class Pipeline extends EventEmitter {
   private readonly outputPlugins = new Map<OutputRunner, OutputPlugin>();
   private readonly customs: CustomInstance[] = [];
   private readonly libInputs = new Map<string, LibInput>();
+  private readonly pendingLib: LibInput[] = [];
   private router?: Router;
   private flushTimer?: NodeJS.Timeout;
   private stopping?: Promise<ShutdownReport>;
   private readonly warnedUnrouted = new Set<string>();
-  private readonly service: { flush: number; grace: number; schedulerBase: number; schedulerCap: number; chunkSize: number };
+  private readonly service: ServiceSpec;
+  private planned?: PipelinePlan;
 
   constructor(private readonly config: PipelineConfig) {
     super();
     this.logger = config.logger ?? getDefaultLogger();
-    const s = config.service ?? {};
-    this.service = {
-      flush: parseSeconds(s.flush ?? DEFAULTS.flush, 'service.flush'),
-      grace: parseSeconds(s.grace ?? DEFAULTS.grace, 'service.grace', true),
-      schedulerBase: parseSeconds(s.schedulerBase ?? DEFAULTS.schedulerBase, 'service.scheduler.base'),
-      schedulerCap: parseSeconds(s.schedulerCap ?? DEFAULTS.schedulerCap, 'service.scheduler.cap'),
-      chunkSize: parseSize(s.chunkSize ?? DEFAULTS.chunkSize, 'service.chunk_size'),
-    };
-    if (this.service.flush <= 0) throw new ConfigError(`service.flush: must be more than 0 seconds`);
+    // The service settings need no plugin: refused here, before anything loads.
+    this.service = planService(config.service);
   }
 
-  /** Loads plugins, initialises every instance (outputs first), then starts the inputs. */
+  /** Loads plugins, makes the plan, initialises every instance (customs, outputs, then inputs), then starts the inputs. */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`pipeline cannot start: it is ${this.state}`);
     this.state = 'starting';
     try {
-      const factories = await this.resolveFactories();
-      for (const custom of this.config.customs ?? []) await this.startCustom(custom, factories.libraries);
-      for (const [index, output] of (this.config.outputs ?? []).entries()) await this.startOutput(output, index, factories.outputs);
-      this.router = new Router(this.outputRules);
-      for (const [index, input] of (this.config.inputs ?? []).entries()) await this.initInput(input, index, factories.inputs);
+      const catalog = await this.loadCatalog();
+      const plan = this.makePlan(catalog);
+      this.planned = plan;
+      for (const spec of plan.customs) await this.startCustom(spec, catalog);
+      for (const spec of plan.outputs) await this.startOutput(spec, catalog);
+      this.router = new Router(plan.outputs.map(({ match, matchRegex }) => ({ match, matchRegex })));
+      for (const spec of plan.inputs) await this.initInput(spec, catalog);
       this.flushTimer = setInterval(() => this.onFlushTick(), this.service.flush * 1000);
       this.flushTimer.unref();
       for (const input of this.inputs) {
@@ -143,26 +127,25 @@ export class Pipeline extends EventEmitter {
 
   /**
    * Checks the whole configuration without starting anything: every .so is
-   * loaded and registered (as Fluent Bit's --dry-run does), every plugin
-   * name is known, and every setting parses. No Init runs.
+   * loaded and registered (as Fluent Bit's --dry-run does), and the plan
+   * start() would follow is made. No Init runs.
    */
   async validate(): Promise<ValidationReport> {
     if (this.state !== 'created') throw new Error(`pipeline cannot be validated: it is ${this.state}`);
-    const factories = await this.resolveFactories();
-    const report: ValidationReport = {
-      plugins: [...factories.libraries.values()].map((library) => ({ path: library.path, name: library.name, kind: library.kind })),
-      inputs: [],
-      outputs: [],
-      customs: [],
+    const catalog = await this.loadCatalog();
+    const plan = this.makePlan(catalog);
+    return {
+      plugins: [...catalog.libraries.values()].map((library) => ({ path: library.path, name: library.name, kind: library.kind })),
+      inputs: plan.inputs.map((spec) => spec.name),
+      outputs: plan.outputs.map((spec) => spec.name),
+      customs: plan.customs.map((spec) => spec.name),
+      plan,
     };
-    for (const custom of this.config.customs ?? []) {
-      this.located(custom.source, () => this.customLibrary(custom, factories.libraries));
-      report.customs.push(custom.alias ?? custom.name);
-    }
-    (this.config.outputs ?? []).forEach((output, index) => report.outputs.push(this.resolveOutput(output, index, factories.outputs).name));
-    (this.config.inputs ?? []).forEach((input, index) => report.inputs.push(this.resolveInput(input, index, factories.inputs).name));
-    this.instanceCounts.clear();
-    return report;
+  }
+
+  /** The plan start() followed: every instance as it was created (undefined before start()). */
+  get plan(): PipelinePlan | undefined {
+    return this.planned;
   }
 
   /** The handle of a `lib` input, by instance name (Alias, or "lib.N"). */
@@ -207,15 +190,16 @@ export class Pipeline extends EventEmitter {
 
   // --- start ---------------------------------------------------------------
 
-  private async resolveFactories(): Promise<{
-    inputs: Map<string, InputPluginFactory>;
-    outputs: Map<string, OutputPluginFactory>;
-    libraries: Map<string, PluginLibrary>;
-  }> {
-    const inputs = new Map<string, InputPluginFactory>();
-    const outputs = new Map<string, OutputPluginFactory>();
+  private makePlan(catalog: Catalog): PipelinePlan {
+    const plan = planPipeline(this.config, catalog.planned);
+    for (const warning of plan.warnings) this.logger.warn(warning);
+    return plan;
+  }
+
+  private async loadCatalog(): Promise<Catalog> {
+    const factories = { input: new Map<string, InputPluginFactory>(), output: new Map<string, OutputPluginFactory>() };
     const add = (factory: PluginFactory, origin: string) => {
-      const table = factory.kind === 'input' ? (inputs as Map<string, PluginFactory>) : (outputs as Map<string, PluginFactory>);
+      const table = factories[factory.kind] as Map<string, PluginFactory>;
       const key = factory.name.toLowerCase();
       if (table.has(key)) this.logger.warn(`${origin} plugin '${factory.name}' replaces the ${factory.kind} plugin of the same name`);
       table.set(key, factory);
@@ -224,142 +208,49 @@ export class Pipeline extends EventEmitter {
     add(libInputFactory((handle) => this.pendingLib.push(handle)), 'built-in');
     const libraries = new Map<string, PluginLibrary>();
     for (const path of this.config.plugins ?? []) {
-      const library = await loadPlugin(path, { logger: this.logger });
+      const library = await loadPlugin(path, { logger: this.logger, backend: this.config.backend });
       libraries.set(library.name.toLowerCase(), library);
       if (library.kind === 'input') add(soInputFactory(library), path);
       else if (library.kind === 'output') add(soOutputFactory(library), path);
     }
     for (const factory of this.config.register ?? []) add(factory, 'registered');
-    return { inputs, outputs, libraries };
-  }
-
-  private readonly outputRules: Array<{ match?: string; matchRegex?: string }> = [];
-  private readonly pendingLib: LibInput[] = [];
-  private readonly instanceCounts = new Map<string, number>();
-
-  private instanceName(plugin: string, alias?: string): string {
-    if (alias) return alias;
-    const n = this.instanceCounts.get(plugin) ?? 0;
-    this.instanceCounts.set(plugin, n + 1);
-    return `${plugin}.${n}`;
-  }
-
-  private unknownPlugin(kind: PluginKind, name: string, known: Iterable<string>): ConfigError {
-    const list = [...known].sort();
-    return new ConfigError(`unknown ${kind} plugin '${name}'; known ${kind}s: ${list.length > 0 ? list.join(', ') : 'none'}`);
-  }
-
-  private prepared(kind: PluginKind, properties: PropertiesInput | undefined, where: string, expand = true) {
-    return prepareProperties(kind, properties, {
-      expand,
-      onMissingEnv: (name) => this.logger.warn(`${where}: environment variable \${${name}} is not set; it expands to nothing`),
-    });
-  }
-
-  private customLibrary(config: CustomConfig, libraries: Map<string, PluginLibrary>): PluginLibrary {
-    const library = libraries.get(config.name.toLowerCase());
-    if (!library || library.kind !== 'custom') {
-      const known = [...libraries.values()].filter((l) => l.kind === 'custom').map((l) => l.name);
-      throw this.unknownPlugin('custom', config.name, known);
+    const customs = new Map<string, PlannedPlugin>();
+    for (const library of libraries.values()) {
+      if (library.kind === 'custom') customs.set(library.name.toLowerCase(), { kind: 'custom', name: library.name, ...library.traits });
     }
-    return library;
+    return { factories, libraries, planned: { input: factories.input, output: factories.output, custom: customs } };
   }
 
-  private async startCustom(config: CustomConfig, libraries: Map<string, PluginLibrary>): Promise<void> {
-    const library = this.located(config.source, () => this.customLibrary(config, libraries));
-    const name = this.instanceName(library.name, config.alias);
-    const { visible } = this.prepared('custom', config.properties, name, config.expandEnv);
-    this.customs.push(await library.createCustom({ name, properties: visible, expandEnv: false, logLevel: config.logLevel }));
+  private async startCustom(spec: CustomSpec, catalog: Catalog): Promise<void> {
+    const library = catalog.libraries.get(spec.plugin.toLowerCase())!;
+    this.customs.push(await library.createCustom({ name: spec.name, properties: spec.properties, expandEnv: false, logLevel: spec.logLevel }));
   }
 
-  /** Prefixes a configuration error with where the instance was configured. */
-  private located<T>(source: string | undefined, work: () => T): T {
-    try {
-      return work();
-    } catch (error) {
-      if (source && error instanceof ConfigError && !error.message.startsWith(source)) {
-        throw new ConfigError(`${source}: ${error.message}`);
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * The steps every input and output starts with: find its plugin, split its
-   * properties into the plugin's and the host's (reserved), and name it.
-   */
-  private identify<F extends PluginFactory>(
-    kind: 'input' | 'output',
-    config: InputConfig | OutputConfig,
-    index: number,
-    factories: Map<string, F>,
-  ) {
-    const factory = factories.get(config.name.toLowerCase());
-    if (!factory) throw this.unknownPlugin(kind, config.name, [...factories.values()].map((f) => f.name));
-    const { visible, reserved } = this.prepared(kind, config.properties, config.source ?? `${kind}s[${index}]`, config.expandEnv);
-    const name = this.instanceName(factory.name, config.alias ?? reservedValue(reserved, 'alias'));
-    return { factory, name, visible, reserved };
-  }
-
-  /** Everything about an output that can be known without starting it. */
-  private resolveOutput(config: OutputConfig, index: number, factories: Map<string, OutputPluginFactory>): ResolvedOutput {
-    return this.located(config.source, () => {
-      const { factory, name, visible, reserved } = this.identify('output', config, index, factories);
-      const workersValue = config.workers ?? reservedValue(reserved, 'workers') ?? DEFAULTS.workers;
-      const workers = Number(workersValue);
-      if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`${name}: workers: '${workersValue}' is not a positive integer`);
-      const retryLimit = parseRetryLimit(config.retryLimit ?? reservedValue(reserved, 'retry_limit') ?? DEFAULTS.retryLimit, `${name}: retry_limit`);
-      const queueLimit = parseSize(config.queueLimit ?? reservedValue(reserved, 'storage.total_limit_size') ?? DEFAULTS.queueLimit, `${name}: storage.total_limit_size`);
-      const match = config.match ?? reservedValue(reserved, 'match');
-      const matchRegex = config.matchRegex ?? reservedValue(reserved, 'match_regex');
-      if (matchRegex !== undefined) {
-        try {
-          new RegExp(matchRegex);
-        } catch (error) {
-          throw new ConfigError(`${name}: match_regex: ${(error as Error).message}`);
-        }
-      }
-      return { factory, name, visible, workers, retryLimit, queueLimit, eventFormat: config.eventFormat ?? 'v1', match, matchRegex };
-    });
-  }
-
-  private resolveInput(config: InputConfig, index: number, factories: Map<string, InputPluginFactory>): ResolvedInput {
-    return this.located(config.source, () => {
-      const { factory, name, visible, reserved } = this.identify('input', config, index, factories);
-      const tag = config.tag ?? reservedValue(reserved, 'tag') ?? name;
-      const memBufLimitValue = config.memBufLimit ?? reservedValue(reserved, 'mem_buf_limit');
-      const memBufLimit = memBufLimitValue === undefined ? 0 : parseSize(memBufLimitValue, `${name}: mem_buf_limit`);
-      return { factory, name, tag, visible, memBufLimit };
-    });
-  }
-
-  private async startOutput(config: OutputConfig, index: number, factories: Map<string, OutputPluginFactory>): Promise<void> {
-    const resolved = this.resolveOutput(config, index, factories);
-    const { factory, name, visible, workers, retryLimit, queueLimit, eventFormat, match, matchRegex } = resolved;
-    const plugin = await factory.create({ workers, eventFormat, logLevel: config.logLevel });
+  private async startOutput(spec: OutputSpec, catalog: Catalog): Promise<void> {
+    const factory = catalog.factories.output.get(spec.plugin.toLowerCase())!;
+    const { name } = spec;
+    const plugin = await factory.create(spec);
     const logger = this.logger.child({ plugin: factory.name, instance: name });
-    const context = { name, properties: propertiesOf(visible), logger };
+    const context = { name, properties: propertiesOf(spec.properties), logger };
     try {
       await plugin.init?.(context);
     } catch (error) {
-      throw this.initFailure(error, factory.name, name, config.source);
+      throw this.initFailure(error, factory.name, name, spec.source);
     }
-    if (match === undefined && matchRegex === undefined) logger.warn('no Match or Match_Regex: this output receives nothing');
     const runner = new OutputRunner({
       name,
       plugin,
       context,
-      format: plugin.eventFormat ?? eventFormat,
-      workers,
-      retryLimit,
-      queueLimit,
+      format: plugin.eventFormat ?? spec.eventFormat,
+      workers: spec.workers,
+      retryLimit: spec.retryLimit,
+      queueLimit: spec.queueLimit,
       chunkSize: this.service.chunkSize,
       schedulerBase: this.service.schedulerBase,
       schedulerCap: this.service.schedulerCap,
       onRelease: () => this.onRelease(),
     });
     this.outputs.push(runner);
-    this.outputRules.push({ match, matchRegex });
     this.outputPlugins.set(runner, plugin);
   }
 
@@ -370,17 +261,18 @@ export class Pipeline extends EventEmitter {
     return new PluginError(`${source ? `${source}: ` : ''}${instance}: init failed: ${(error as Error)?.message ?? String(error)}`, { phase: 'init', plugin, instance }, { cause: error });
   }
 
-  private async initInput(config: InputConfig, index: number, factories: Map<string, InputPluginFactory>): Promise<void> {
-    const { factory, name, tag, visible, memBufLimit } = this.resolveInput(config, index, factories);
-    const plugin = await factory.create({ logLevel: config.logLevel, interval: config.interval });
+  private async initInput(spec: InputSpec, catalog: Catalog): Promise<void> {
+    const factory = catalog.factories.input.get(spec.plugin.toLowerCase())!;
+    const { name, tag } = spec;
+    const plugin = await factory.create(spec);
     const logger = this.logger.child({ plugin: factory.name, instance: name });
     const runner = new InputRunner({
       name,
       tag,
       plugin,
-      context: { name, properties: propertiesOf(visible), logger },
-      memBufLimit,
-      interval: config.interval ?? DEFAULTS.interval,
+      context: { name, properties: propertiesOf(spec.properties), logger },
+      memBufLimit: spec.memBufLimit,
+      interval: spec.interval,
       chunkSize: this.service.chunkSize,
       route: (input, routeTag, chunk) => this.route(input, routeTag, chunk),
     });
@@ -388,7 +280,7 @@ export class Pipeline extends EventEmitter {
     try {
       await runner.init();
     } catch (error) {
-      throw this.initFailure(error, factory.name, name, config.source);
+      throw this.initFailure(error, factory.name, name, spec.source);
     }
     this.inputs.push(runner);
     for (const handle of this.pendingLib.splice(0)) this.libInputs.set(name, handle);

@@ -130,15 +130,34 @@ export interface InstanceSettings {
   interval?: number;
 }
 
+/**
+ * What the plan needs to know about a plugin before any instance exists.
+ * Every field is optional: a plugin that says nothing accepts anything.
+ */
+export interface PluginTraits {
+  /**
+   * The property keys the plugin reads (case-insensitive). When given, any
+   * other key is refused with the closest known ones, as Fluent Bit refuses
+   * unknown keys of its built-in plugins. Reserved engine keys never count.
+   */
+  readonly keys?: readonly string[];
+  /** Outputs: the event formats the plugin can decode (default both); the first is used when the configured one is not among them. */
+  readonly eventFormats?: readonly EventFormat[];
+  /** Why at most one instance of this plugin can exist in the process (calyptia/plugin keeps its state in package globals). */
+  readonly singleInstance?: string;
+  /** Why no instance of this plugin can be created at all (an output registered for metrics only, say). */
+  readonly unusable?: string;
+}
+
 /** Makes plugin instances; `create` is called once per configured instance. */
-export interface InputPluginFactory {
+export interface InputPluginFactory extends PluginTraits {
   readonly kind: 'input';
   readonly name: string;
   readonly description: string;
   create(settings: InstanceSettings): InputPlugin | Promise<InputPlugin>;
 }
 
-export interface OutputPluginFactory {
+export interface OutputPluginFactory extends PluginTraits {
   readonly kind: 'output';
   readonly name: string;
   readonly description: string;

@@ -76,12 +76,12 @@ class SoOutput implements OutputPlugin {
   }
 
   async init(ctx: OutputContext): Promise<void> {
-    this.instance = await this.library.createOutput({
+    // Resolved by the plan (workers, event format): started as they are.
+    this.instance = await this.library.startOutput({
       name: ctx.name,
       properties: ctx.properties.entries(),
-      expandEnv: false,
       logLevel: this.settings.logLevel,
-      workers: this.settings.workers,
+      workers: this.settings.workers ?? 1,
       eventFormat: this.eventFormat,
     });
   }
@@ -105,9 +105,9 @@ class SoOutput implements OutputPlugin {
 }
 
 export function soInputFactory(library: PluginLibrary): InputPluginFactory {
-  return { kind: 'input', name: library.name, description: library.description, create: (settings) => new SoInput(library, settings) };
+  return { kind: 'input', name: library.name, description: library.description, ...library.traits, create: (settings) => new SoInput(library, settings) };
 }
 
 export function soOutputFactory(library: PluginLibrary): OutputPluginFactory {
-  return { kind: 'output', name: library.name, description: library.description, create: (settings) => new SoOutput(library, settings) };
+  return { kind: 'output', name: library.name, description: library.description, ...library.traits, create: (settings) => new SoOutput(library, settings) };
 }

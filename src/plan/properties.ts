@@ -89,6 +89,8 @@ export interface PreparedProperties {
   visible: Array<[string, string]>;
   /** Reserved keys that were given (for the host to act on or ignore). */
   reserved: Array<[string, string]>;
+  /** Position in the input of the first entry of each key (lower case), visible or reserved: where to point an error. */
+  positions: Map<string, number>;
 }
 
 /**
@@ -108,13 +110,15 @@ export function prepareProperties(
 ): PreparedProperties {
   const visible: Array<[string, string]> = [];
   const reserved: Array<[string, string]> = [];
-  for (const [key, raw] of entriesOf(input)) {
+  const positions = new Map<string, number>();
+  for (const [position, [key, raw]] of entriesOf(input).entries()) {
     if (typeof key !== 'string' || key.length === 0) {
       throw new ConfigError(`property keys must be non-empty strings; got ${JSON.stringify(key)}`);
     }
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
       throw new ConfigError(`property '${key}' must be a string, number or boolean; got ${raw === null ? 'null' : typeof raw}`);
     }
+    if (!positions.has(key.toLowerCase())) positions.set(key.toLowerCase(), position);
     const value = options.expand === false ? String(raw) : expandEnv(String(raw), options.env, options.onMissingEnv);
     if (isReservedKey(kind, key)) {
       reserved.push([key, value]);
@@ -122,5 +126,5 @@ export function prepareProperties(
       visible.push([key, value]);
     }
   }
-  return { visible, reserved };
+  return { visible, reserved, positions };
 }

@@ -8,7 +8,7 @@ import { PluginError } from '../errors.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
 import type { EventFormat } from '../events/chunk.js';
-import type { NativeAddon, NativeChunkFailure, NativeInput, NativeInputStats } from '../native.js';
+import type { NativeChunkFailure, NativeInput, NativeInputStats } from '../native.js';
 import { InputDelivery, type ArrivedChunk, type ChunkQueue } from './input-delivery.js';
 import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
@@ -166,7 +166,7 @@ export class InputInstance extends EventEmitter {
       // Chunks posted before Exit are queued ahead of the close completion.
       this.native.setKeepAlive(false);
       this.delivery.end();
-      forgetInput(this.id);
+      this.plugin.backend.detachChunks(this.id);
       this.emit('close');
     });
     return this.closing;
@@ -189,22 +189,8 @@ export class InputInstance extends EventEmitter {
   }
 }
 
-// Chunks arrive through one handler per JS environment, by instance id.
-const inputsById = new Map<number, InputInstance>();
-let handlerInstalledOn: NativeAddon | undefined;
-
-function forgetInput(id: number): void {
-  inputsById.delete(id);
-}
-
-function installInputHandler(addon: NativeAddon): void {
-  if (handlerInstalledOn === addon) return;
-  handlerInstalledOn = addon;
-  addon.setInputHandler((id, chunk, events, format, failure) => inputsById.get(id)?.accept(chunk, events, format, failure));
-}
-
 /** @internal */
-export async function createInputInstance(plugin: PluginLibrary, addon: NativeAddon, options: InputOptions): Promise<InputInstance> {
+export async function createInputInstance(plugin: PluginLibrary, options: InputOptions): Promise<InputInstance> {
   const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name };
   const interval = options.interval ?? 1000;
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
@@ -214,22 +200,21 @@ export async function createInputInstance(plugin: PluginLibrary, addon: NativeAd
   if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 0) {
     throw new PluginError(`${plugin.name}: bufferLimit must be a non-negative integer number of bytes; got ${String(bufferLimit)}`, details);
   }
-  installInputHandler(addon);
   const native = plugin.native.createInput({
     name: options.name,
     ...instanceSettings(plugin, 'input', options),
     intervalNs: Math.round(interval * 1e6),
     bufferLimit,
   });
-  const logger = instanceLogger(plugin, native);
-  const input = new InputInstance(plugin, native, options.tag ?? native.name, logger);
-  // Registered before start: the first chunk may arrive right after Init.
-  inputsById.set(native.id, input);
+  // Attached before start: the first chunk may arrive right after Init.
+  let input: InputInstance | undefined;
+  const logger = instanceLogger(plugin, native, (chunk, events, format, failure) => input?.accept(chunk, events, format, failure));
+  input = new InputInstance(plugin, native, options.tag ?? native.name, logger);
 
   try {
     await startNativeInstance(plugin, native);
   } catch (error) {
-    forgetInput(native.id);
+    plugin.backend.detachChunks(native.id);
     throw error;
   }
   native.setKeepAlive(true);

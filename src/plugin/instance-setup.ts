@@ -6,7 +6,7 @@
 import { PluginError } from '../errors.js';
 import { FLB_LOG_LEVELS, levelOfLogger, parseLogLevel, type HostLogger, type LogLevelName } from '../logging.js';
 import type { PluginLibrary } from './library.js';
-import { registerInstanceLogger, registerPluginLogger } from './plugin-logs.js';
+import type { InstanceEvents } from '../backend/backend.js';
 import { prepareProperties, type PluginKind, type PropertiesInput } from '../plan/properties.js';
 
 export interface InstanceSettingsInput {
@@ -30,10 +30,14 @@ export function instanceSettings(
 }
 
 /** The instance's logger; plugin log lines carrying its id are written through it. */
-export function instanceLogger(plugin: PluginLibrary, native: { id: number; name: string }): HostLogger {
+export function instanceLogger(
+  plugin: PluginLibrary,
+  native: { id: number; name: string },
+  chunk?: InstanceEvents['chunk'],
+): HostLogger {
   const logger = plugin.logger.child({ instance: native.name });
-  registerPluginLogger(plugin.name, plugin.logger);
-  registerInstanceLogger(native.id, logger);
+  plugin.backend.attachPlugin(plugin.name, plugin.logger);
+  plugin.backend.attach(native.id, { logger, chunk });
   return logger;
 }
 

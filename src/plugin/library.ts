@@ -7,18 +7,22 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PluginError } from '../errors.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
-import { nativeAddon, PLUGIN_TYPE, type NativeError, type NativeLibrary } from '../native.js';
+import { PLUGIN_TYPE, type NativeError, type NativeLibrary } from '../native.js';
+import type { Backend } from '../backend/backend.js';
+import { inProcessBackend } from '../backend/in-process.js';
 import { elfArchName, hostElfMachine, readElfInfo } from './elf.js';
 import { GO_BUILDINFO_SECTION, parseGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
-import { routePluginLogs } from './plugin-logs.js';
 import { createCustomInstance, type CustomInstance, type CustomOptions } from './custom.js';
 import { createInputInstance, type InputInstance, type InputOptions } from './input.js';
-import { createOutputInstance, type OutputInstance, type OutputOptions } from './output.js';
+import { createOutputInstance, startOutputInstance, type OutputInstance, type OutputOptions, type ResolvedOutput } from './output.js';
+import type { PluginTraits } from '../engine/plugin-api.js';
 import type { PluginKind } from '../plan/properties.js';
 
 export interface LoadOptions {
   /** Logger for this plugin's log lines and flbhost's own; defaults to pino on stderr. */
   logger?: HostLogger;
+  /** What runs the plugin's code (default: this process, through the addon). */
+  backend?: Backend;
 }
 
 /** Every FLBPlugin* entry point the host looks for. */
@@ -72,12 +76,16 @@ export class PluginLibrary {
    */
   readonly framework?: 'calyptia' | 'fluent-bit-go';
   readonly logger: HostLogger;
+  /** What the plan needs to know before creating an instance (see PluginTraits). */
+  readonly traits: PluginTraits;
 
   /** @internal */
   readonly native: NativeLibrary;
+  /** @internal what runs the plugin's code, and routes what its instances produce */
+  readonly backend: Backend;
 
   /** @internal use loadPlugin() */
-  constructor(path: string, native: NativeLibrary, go: GoBuildInfo | null, logger: HostLogger) {
+  constructor(path: string, native: NativeLibrary, go: GoBuildInfo | null, logger: HostLogger, backend: Backend) {
     const info = native.info();
     this.path = path;
     this.realPath = info.path;
@@ -90,7 +98,9 @@ export class PluginLibrary {
     this.go = go;
     this.framework = frameworkOf(go);
     this.native = native;
+    this.backend = backend;
     this.logger = logger.child({ plugin: info.name });
+    this.traits = traitsOf(this);
   }
 
   /** Creates and initialises an output instance (FLBPluginInit, then PreRun). */
@@ -98,9 +108,14 @@ export class PluginLibrary {
     return this.checkKind('output') ?? createOutputInstance(this, options);
   }
 
+  /** @internal An output whose settings a plan resolved already: nothing is checked again. */
+  startOutput(spec: ResolvedOutput): Promise<OutputInstance> {
+    return this.checkKind('output') ?? startOutputInstance(this, spec);
+  }
+
   /** Creates an input instance and starts its thread (Init, PreRun, then polling). */
   createInput(options: InputOptions = {}): Promise<InputInstance> {
-    return this.checkKind('input') ?? createInputInstance(this, nativeAddon(), options);
+    return this.checkKind('input') ?? createInputInstance(this, options);
   }
 
   /** Creates and initialises a custom instance (FLBPluginInit). */
@@ -125,17 +140,40 @@ export class PluginLibrary {
     );
   }
 
-  /** calyptia/plugin keeps all plugin state in package globals: one instance per process. */
+  /** A plugin whose state is global (calyptia/plugin): one live instance per process. */
   private checkSingleInstance(): Promise<never> | undefined {
-    if (this.framework !== 'calyptia' || this.liveInstances === 0) return undefined;
+    if (this.traits.singleInstance === undefined || this.liveInstances === 0) return undefined;
     return Promise.reject(
-      new PluginError(
-        `${this.path}: '${this.name}' is a calyptia/plugin plugin, which keeps its configuration and state in package globals: ` +
-          'a second instance would silently share and overwrite the first one’s, so flbhost runs one instance of it per process',
-        { phase: 'init', path: this.path, plugin: this.name },
-      ),
+      new PluginError(`${this.path}: '${this.name}': ${this.traits.singleInstance}`, { phase: 'init', path: this.path, plugin: this.name }),
     );
   }
+}
+
+/** calyptia/plugin keeps all plugin state in package globals, and its decoder refuses v2 events. */
+const CALYPTIA_SINGLE =
+  'it is a calyptia/plugin plugin, which keeps its configuration and state in package globals: ' +
+  'a second instance would silently share and overwrite the first one’s, so flbhost runs one instance of it per process';
+
+function traitsOf(library: PluginLibrary): PluginTraits {
+  const calyptia = library.framework === 'calyptia';
+  return {
+    singleInstance: calyptia ? CALYPTIA_SINGLE : undefined,
+    eventFormats: calyptia && library.kind === 'output' ? ['v1'] : undefined,
+    unusable: library.kind === 'output' ? eventTypeProblem(library.eventType) : undefined,
+  };
+}
+
+/** event_type 0 means logs; a plugin that takes only metrics or traces would be handed log chunks it cannot read. */
+function eventTypeProblem(eventType: number): string | undefined {
+  if (eventType === 0 || (eventType & 1) !== 0) return undefined;
+  const names = [
+    [2, 'metrics'],
+    [4, 'traces'],
+    [8, 'blobs'],
+    [16, 'profiles'],
+  ] as const;
+  const named = names.filter(([bit]) => (eventType & bit) !== 0).map(([, name]) => name).join(', ') || 'unknown';
+  return `registered for event type ${eventType} (${named}), not logs; flbhost delivers logs only`;
 }
 
 function frameworkOf(go: GoBuildInfo | null): 'calyptia' | 'fluent-bit-go' | undefined {
@@ -205,18 +243,17 @@ async function checkFile(path: string): Promise<GoBuildInfo | null> {
 export async function loadPlugin(path: string, options: LoadOptions = {}): Promise<PluginLibrary> {
   const logger = options.logger ?? getDefaultLogger();
   const go = await checkFile(path);
-  const addon = nativeAddon();
-  routePluginLogs(addon, logger);
+  const backend = options.backend ?? inProcessBackend();
   let native: NativeLibrary;
   try {
-    native = await addon.loadLibrary(path);
+    native = await backend.loadLibrary(path, logger);
   } catch (error) {
     const e = error as NativeError;
     const phase = e.phase === 'register' ? 'register' : 'load';
     const message = e.dlerror ? `dlopen failed: ${e.dlerror}${hintFor(e.dlerror)}` : e.message;
     throw loadError(path, message, phase, e.dlerror);
   }
-  const library = new PluginLibrary(path, native, go, logger);
+  const library = new PluginLibrary(path, native, go, logger, backend);
   // calyptia's Init fails on a NULL metrics context; only the plugin's own
   // cmetrics can make one whose layout its code expects.
   if (library.framework === 'calyptia' && !library.exports.includes('cmt_create')) {

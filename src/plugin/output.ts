@@ -4,7 +4,7 @@
  * (PreExit, Exit) → closed; or failed when Init returns <= 0 (Init is never
  * retried and nothing else is called).
  */
-import { ChunkError, FlushCancelledError, PluginError } from '../errors.js';
+import { ChunkError, ConfigError, FlushCancelledError, PluginError } from '../errors.js';
 import { convertChunk, isChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { encodeChunk, type LogEvent } from '../events/encoder.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
@@ -13,6 +13,8 @@ import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
 import type { PropertiesInput } from '../plan/properties.js';
+import { PlanContext, planOutput } from '../plan/instances.js';
+import type { OutputSpec } from '../plan/specs.js';
 
 export interface OutputOptions {
   /** Instance name (Fluent Bit's Alias); defaults to "<plugin>.<N>". */
@@ -158,49 +160,43 @@ export class OutputInstance {
   }
 }
 
-function eventTypeNames(eventType: number): string {
-  const names = [
-    [2, 'metrics'],
-    [4, 'traces'],
-    [8, 'blobs'],
-    [16, 'profiles'],
-  ] as const;
-  return names.filter(([bit]) => (eventType & bit) !== 0).map(([, name]) => name).join(', ') || 'unknown';
+/** What starting an output needs, every value already checked (by planOutput). */
+export interface ResolvedOutput {
+  /** Instance name; the addon numbers one ("<plugin>.N") when absent. */
+  name?: string;
+  properties: Array<[string, string]>;
+  logLevel?: LogLevelName;
+  workers: number;
+  eventFormat: EventFormat;
 }
 
-function checkWorkers(workers: number | undefined, plugin: PluginLibrary): number {
-  if (workers === undefined) return 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new PluginError(`${plugin.name}: workers must be an integer from 1 to 64; got ${workers}`, {
-      phase: 'init',
-      path: plugin.path,
-      plugin: plugin.name,
-    });
-  }
-  return workers;
-}
-
-/** @internal */
+/** @internal The library API: the options go through the same plan as a pipeline's outputs. */
 export async function createOutputInstance(plugin: PluginLibrary, options: OutputOptions): Promise<OutputInstance> {
-  // event_type 0 means logs; a plugin that takes only metrics or traces
-  // would be handed log chunks it cannot read.
-  if (plugin.eventType !== 0 && (plugin.eventType & 1) === 0) {
-    throw new PluginError(
-      `${plugin.name}: registered for event type ${plugin.eventType} (${eventTypeNames(plugin.eventType)}), not logs; flbhost delivers logs only`,
-      { phase: 'init', path: plugin.path, plugin: plugin.name },
+  const ctx = new PlanContext({ numberInstances: false });
+  let spec: OutputSpec;
+  try {
+    spec = planOutput(
+      { name: plugin.name, alias: options.name, properties: options.properties, logLevel: options.logLevel, workers: options.workers, eventFormat: options.eventFormat, expandEnv: options.expandEnv },
+      { kind: 'output', name: plugin.name, ...plugin.traits, singleInstance: undefined },
+      plugin.path,
+      ctx,
     );
+  } catch (error) {
+    if (error instanceof ConfigError) throw new PluginError(error.message, { phase: 'init', path: plugin.path, plugin: plugin.name }, { cause: error });
+    throw error;
   }
-  const workers = checkWorkers(options.workers, plugin);
-  let eventFormat = options.eventFormat ?? 'v1';
-  if (plugin.framework === 'calyptia' && eventFormat === 'v2') {
-    // Its decoder refuses every [[time, metadata], record] event.
-    plugin.logger.warn('calyptia/plugin outputs cannot decode v2 events: sending v1 (event metadata is dropped)');
-    eventFormat = 'v1';
-  }
-  if (eventFormat !== 'v1' && eventFormat !== 'v2') {
-    throw new TypeError(`${plugin.name}: eventFormat must be 'v1' or 'v2'; got ${String(eventFormat)}`);
-  }
-  const native = plugin.native.createOutput({ name: options.name, ...instanceSettings(plugin, 'output', options), workers });
+  for (const warning of ctx.warnings) plugin.logger.warn(warning);
+  return startOutputInstance(plugin, { name: options.name, properties: spec.properties, logLevel: spec.logLevel, workers: spec.workers, eventFormat: spec.eventFormat });
+}
+
+/** @internal Init (and PreRun) of an output whose settings are resolved. */
+export async function startOutputInstance(plugin: PluginLibrary, spec: ResolvedOutput): Promise<OutputInstance> {
+  const { workers, eventFormat } = spec;
+  const native = plugin.native.createOutput({
+    name: spec.name,
+    ...instanceSettings(plugin, 'output', { properties: spec.properties, logLevel: spec.logLevel, expandEnv: false }),
+    workers,
+  });
   const logger = instanceLogger(plugin, native);
   await startNativeInstance(plugin, native);
   logger.debug({ workers, eventFormat }, 'output instance started');

@@ -167,7 +167,7 @@ describe('flbhost: checking configurations', () => {
   it('reports a bad service value from the command line without a stack trace', () => {
     const result = run(['-f', 'soon', '-i', 'dummy', '-o', 'null']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("flbhost: service.flush: 'soon' is not a number of seconds\n");
+    expect(result.stderr).toBe("flbhost: service.flush: 'soon' is not a number of seconds more than 0 (e.g. 1, 0.5)\n");
   });
 
   it('exits 2 on a bad command line', () => {

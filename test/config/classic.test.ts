@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { fixture, lines, load, loadError } from './fixture.js';
+import { fixture, lines, load, loadError, withoutKeySources } from './fixture.js';
 
 describe('classic config: sections and keys', () => {
   it('reads [SERVICE], several [INPUT]s and [OUTPUT]s, with repeated keys kept in order', async () => {
@@ -43,7 +43,7 @@ describe('classic config: sections and keys', () => {
     });
     const loaded = await load(dir);
     const file = join(dir, 'fluent-bit.conf');
-    expect(loaded.config).toEqual({
+    expect(withoutKeySources(loaded.config)).toEqual({
       service: { flush: 2, grace: 10, logLevel: 'debug', schedulerBase: 3, schedulerCap: 60 },
       plugins: [],
       inputs: [
@@ -119,7 +119,7 @@ describe('classic config: sections and keys', () => {
       ),
     });
     const loaded = await load(dir);
-    expect(loaded.config.outputs).toEqual([{ name: 'stdout', source: `${join(dir, 'fluent-bit.conf')}:4`, properties: [['Match', '*']], expandEnv: false }]);
+    expect(withoutKeySources(loaded.config.outputs)).toEqual([{ name: 'stdout', source: `${join(dir, 'fluent-bit.conf')}:4`, properties: [['Match', '*']], expandEnv: false }]);
   });
 
   it('is lenient on indentation (tabs, 2 spaces, mixed) and reads CRLF files', async () => {
@@ -152,7 +152,7 @@ describe('classic config: sections and keys', () => {
     expect(loaded.config.service).toEqual({ flush: 5, logLevel: 'info' });
     expect(loaded.config.inputs.map((i) => i.name)).toEqual(['dummy']);
     expect(loaded.config.outputs.map((o) => o.name)).toEqual(['stdout']);
-    expect(loaded.config.customs).toEqual([{ name: 'calyptia', source: `${join(dir, 'fluent-bit.conf')}:10`, properties: [['api_key', 'abc']], expandEnv: false }]);
+    expect(withoutKeySources(loaded.config.customs)).toEqual([{ name: 'calyptia', source: `${join(dir, 'fluent-bit.conf')}:10`, properties: [['api_key', 'abc']], expandEnv: false }]);
   });
 
   it('reads an empty file as an empty pipeline', async () => {
@@ -189,7 +189,7 @@ describe('classic config: sections and keys', () => {
   it('names files relative to the working directory when they are inside it', async () => {
     const dir = fixture({ 'conf/fluent-bit.conf': lines('[SERVICE]', '    Log_Level loud') });
     const error = await loadConfigFile('conf/fluent-bit.conf', { cwd: dir, env: {} }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe(`conf/fluent-bit.conf:2: Log_Level: 'loud' is not a log level (error, warn, info, debug, trace, off)`);
+    expect((error as Error).message).toBe(`conf/fluent-bit.conf:2: Log_Level: 'loud' is not a log level (off, error, warn, info, debug, trace)`);
     const missing = await loadConfigFile('conf/ok.conf', { cwd: dir, env: {} }).catch((e: unknown) => e);
     expect((missing as Error).message).toBe(`cannot read config file 'conf/ok.conf': no such file`);
   });
@@ -211,7 +211,7 @@ describe('classic config: @INCLUDE', () => {
     });
     const loaded = await load(dir);
     expect(loaded.config.service).toEqual({ flush: 1, grace: 7 });
-    expect(loaded.config.inputs).toEqual([
+    expect(withoutKeySources(loaded.config.inputs)).toEqual([
       { name: 'dummy', source: `${join(dir, 'conf.d/inputs.conf')}:1`, properties: [], expandEnv: false },
       { name: 'stdin', source: `${join(dir, 'conf.d/more.conf')}:1`, properties: [], expandEnv: false },
     ]);
@@ -317,7 +317,7 @@ describe('classic config: @SET and ${VAR}', () => {
     const loaded = await load(dir, 'fluent-bit.conf', { env });
     const file = join(dir, 'fluent-bit.conf');
     expect(loaded.config.service).toEqual({ flush: 3, logLevel: 'trace' });
-    expect(loaded.config.inputs).toEqual([
+    expect(withoutKeySources(loaded.config.inputs)).toEqual([
       {
         name: 'dummy',
         source: `${file}:6`,
@@ -430,7 +430,7 @@ describe('classic config: Plugins_File', () => {
 
 describe('classic config: errors name the file and line', () => {
   const cases: Array<[string, string[], number, string]> = [
-    ['an unknown Log_Level', ['[SERVICE]', '    Flush 1', '    Log_Level loud'], 3, `Log_Level: 'loud' is not a log level (error, warn, info, debug, trace, off)`],
+    ['an unknown Log_Level', ['[SERVICE]', '    Flush 1', '    Log_Level loud'], 3, `Log_Level: 'loud' is not a log level (off, error, warn, info, debug, trace)`],
     ['a bad Flush', ['[SERVICE]', '    Flush soon'], 2, `Flush: 'soon' is not a number of seconds more than 0 (e.g. 1, 0.5)`],
     ['a zero Flush', ['[SERVICE]', '    Flush 0'], 2, `Flush: '0' is not a number of seconds more than 0 (e.g. 1, 0.5)`],
     ['a bad Grace', ['[SERVICE]', '    Grace -5'], 2, `Grace: '-5' is not a number of seconds (or -1: wait until everything is delivered)`],
@@ -475,5 +475,17 @@ describe('classic config: errors name the file and line', () => {
       chmodSync(join(locked, 'locked.conf'), 0o000);
       await expect(loadConfigFile(join(locked, 'locked.conf'))).rejects.toThrow(`cannot read config file '${join(locked, 'locked.conf')}': permission denied`);
     }
+  });
+});
+
+describe('classic config: where each key was written', () => {
+  it('keeps the file:line of every instance key, so errors about a key point at its line', async () => {
+    const dir = fixture({
+      'fluent-bit.conf': lines('[INPUT]', '    Name dummy', '    Tag  a', '@INCLUDE more.conf'),
+      'more.conf': lines('[OUTPUT]', '    Name  null', '', '    Match *'),
+    });
+    const loaded = await load(dir);
+    expect(loaded.config.inputs[0]!.propertySources).toEqual([`${join(dir, 'fluent-bit.conf')}:3`]);
+    expect(loaded.config.outputs[0]!.propertySources).toEqual([`${join(dir, 'more.conf')}:4`]);
   });
 });

@@ -43,3 +43,11 @@ export async function loadError(dir: string, file = 'fluent-bit.conf', options: 
   expect(error).toBeInstanceOf(ConfigError);
   return error as ConfigError;
 }
+
+/**
+ * The config without each instance's per-key sources, for tests about
+ * other things (the sources have a test of their own).
+ */
+export function withoutKeySources<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'propertySources' ? undefined : v))) as T;
+}

@@ -60,7 +60,7 @@ describe.skipIf(!has('v1/input'))('calyptia/plugin v1 plugins', () => {
       (e: unknown) => e as PluginError,
     );
     expect(second).toBeInstanceOf(PluginError);
-    expect(second!.message).toMatch(/'go-test-output-plugin' is a calyptia\/plugin plugin, which keeps its configuration and state in package globals/);
+    expect(second!.message).toMatch(/'go-test-output-plugin': it is a calyptia\/plugin plugin, which keeps its configuration and state in package globals/);
     await first.close();
   });
 

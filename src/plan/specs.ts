@@ -1,0 +1,53 @@
+/**
+ * Resolved instances: what the plan makes of a configuration, and all that
+ * creating an instance needs. Nothing here is parsed or checked again.
+ */
+import type { EventFormat } from '../events/chunk.js';
+import type { LogLevelName } from '../logging.js';
+import type { ServiceSpec } from './service.js';
+
+interface InstanceSpecBase {
+  /** The plugin's registered name, as the catalog knows it. */
+  plugin: string;
+  /** Instance name: the Alias, or "<plugin>.<N>". */
+  name: string;
+  /** Where it was configured ("fluent-bit.conf:12", "-o stdout (#1)", "outputs[0]"). */
+  source: string;
+  /** What the plugin reads, in order: reserved keys removed, ${VAR} expanded, empty values dropped. */
+  properties: Array<[string, string]>;
+  logLevel?: LogLevelName;
+}
+
+export interface OutputSpec extends InstanceSpecBase {
+  kind: 'output';
+  workers: number;
+  /** Re-tries after the first attempt; -1 unlimited. */
+  retryLimit: number;
+  /** Bytes held for this output at which its inputs are paused. */
+  queueLimit: number;
+  eventFormat: EventFormat;
+  match?: string;
+  matchRegex?: string;
+}
+
+export interface InputSpec extends InstanceSpecBase {
+  kind: 'input';
+  tag: string;
+  /** Bytes buffered in the engine at which the input is paused; 0 = no per-input limit. */
+  memBufLimit: number;
+  /** Milliseconds between collects. */
+  interval: number;
+}
+
+export interface CustomSpec extends InstanceSpecBase {
+  kind: 'custom';
+}
+
+export interface PipelinePlan {
+  service: ServiceSpec;
+  customs: CustomSpec[];
+  outputs: OutputSpec[];
+  inputs: InputSpec[];
+  /** Worth telling the user; each starts with where it applies. The plan logs nothing itself. */
+  warnings: string[];
+}
