@@ -19,7 +19,7 @@ describe('safety: flush latency metrics', () => {
     let flushes = 0;
     out.answer = async () => {
       await sleep(durations[flushes++]!);
-      return 'ok';
+      return 'ok' as const;
     };
     const p = pipeline({ register: [out.factory], inputs: [{ name: 'lib', tag: 't' }], outputs: [{ name: 'recorder', match: '*' }] });
     await p.start();
@@ -29,8 +29,10 @@ describe('safety: flush latency metrics', () => {
     }
     const latency = p.metrics().outputs['recorder.0']!.flushLatencyMs;
     expect(latency.count).toBe(3);
-    expect(latency.max).toBeGreaterThanOrEqual(250);
-    expect(latency.avg).toBeGreaterThanOrEqual((60 + 250 + 60) / 3);
+    // Node's timers may fire up to a millisecond early: a few ms of slack.
+    const early = 5;
+    expect(latency.max).toBeGreaterThanOrEqual(250 - early);
+    expect(latency.avg).toBeGreaterThanOrEqual((60 + 250 + 60) / 3 - early);
     expect(latency.avg).toBeLessThanOrEqual(latency.max);
     expect(latency.max).toBeLessThan(5000);
   });
