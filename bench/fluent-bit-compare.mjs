@@ -19,7 +19,7 @@ import { requestRecord } from './records.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function findFluentBit() {
+export function findFluentBit() {
   if (process.env.FLUENT_BIT_BIN) return process.env.FLUENT_BIT_BIN;
   try {
     return execFileSync('sh', ['-c', 'command -v fluent-bit'], { encoding: 'utf8' }).trim() || null;

@@ -1,5 +1,6 @@
 /**
- * Runs once before the test files: checks the native build exists and builds
+ * Runs once before the test files: rebuilds dist/ when src/ changed since its
+ * last build (many tests run dist/), checks the native build exists and builds
  * the Go plugin fixtures (fluent-bit-go and calyptia/plugin), handing their
  * paths to the tests.
  */
@@ -10,6 +11,7 @@ import { buildGoFixtures } from './helpers/go-fixtures.js';
 import { buildCalyptiaFixtures } from './helpers/calyptia-fixtures.js';
 import { join } from 'node:path';
 import { cPlugin, repoRoot } from './helpers/paths.js';
+import { buildDistIfStale } from './helpers/dist-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +22,11 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject): void {
+  const rebuiltFor = buildDistIfStale();
+  if (rebuiltFor.length > 0) {
+    const more = rebuiltFor.length > 1 ? ` and ${rebuiltFor.length - 1} more` : '';
+    console.log(`dist/ was older than ${rebuiltFor[0]}${more}: rebuilt it`);
+  }
   for (const required of [addonPath(), cPlugin('out_jsonl'), join(repoRoot, 'dist', 'index.js')]) {
     if (!existsSync(required)) {
       throw new Error(`${required} is missing: run \`npm install\` (or \`npm run build\`) before the tests`);

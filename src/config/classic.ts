@@ -20,7 +20,8 @@
  */
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { LoadContext, readText, resolveInclude, type RawSection } from './common.js';
+import { LoadContext, resolveInclude, type RawSection } from './common.js';
+import { readConfigFile } from './read-config-file.js';
 
 export type ClassicItem =
   | { kind: 'section'; name: string; line: number }
@@ -123,7 +124,7 @@ export function parseClassicFile(
   readError: (reason: string) => ConfigError,
   from?: { file: string; line: number; target: string },
 ): void {
-  const text = ctx.enter(file, () => readText(file, readError), from && { ...from, what: '@INCLUDE' });
+  const text = ctx.enter(file, () => readConfigFile(file, readError), from && { ...from, what: '@INCLUDE' });
   try {
     // Sections are per file: keys after an @INCLUDE still belong to this file's current section.
     let current: RawSection | 'service' | undefined;

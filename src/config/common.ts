@@ -4,7 +4,7 @@
  * bookkeeping (globs, cycles), and the format-neutral parse result that
  * assemble.ts turns into a PipelineConfig.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 
@@ -148,16 +148,6 @@ export function describeReadError(error: unknown): string {
       return 'a part of the path is not a directory';
     default:
       return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** Reads a UTF-8 text file; `fail` turns the reason into the error to throw. */
-export function readText(file: string, fail: (reason: string) => Error): string {
-  try {
-    if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch (error) {
-    throw fail(describeReadError(error));
   }
 }
 

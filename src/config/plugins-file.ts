@@ -18,7 +18,8 @@
 import { extname } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigError } from '../errors.js';
-import { LoadContext, readText, type RawPlugin } from './common.js';
+import { LoadContext, type RawPlugin } from './common.js';
+import { readConfigFile } from './read-config-file.js';
 import { lexClassic } from './classic.js';
 import { parseYamlText, scalarText } from './yaml.js';
 
@@ -29,7 +30,7 @@ export function isYamlPath(file: string): boolean {
 
 /** Reads a plugins file (format by extension): the .so paths it lists, with where each is written. */
 export function readPluginsFile(file: string, ctx: LoadContext, readError: (reason: string) => ConfigError): RawPlugin[] {
-  const text = readText(file, readError);
+  const text = readConfigFile(file, readError);
   ctx.record(file);
   return isYamlPath(file) ? yamlPlugins(text, file, ctx) : classicPlugins(text, file, ctx);
 }

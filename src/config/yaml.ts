@@ -20,7 +20,8 @@
 import { dirname } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { LoadContext, readText, resolveInclude, type RawEntry, type RawSection } from './common.js';
+import { LoadContext, resolveInclude, type RawEntry, type RawSection } from './common.js';
+import { readConfigFile } from './read-config-file.js';
 
 /** A parsed YAML file: its top-level node, and a way to turn nodes into line numbers. */
 export interface YamlFile {
@@ -120,7 +121,7 @@ export function parseYamlFile(
   readError: (reason: string) => ConfigError,
   from?: { file: string; line: number; target: string },
 ): void {
-  const text = ctx.enter(file, () => readText(file, readError), from && { ...from, what: 'includes:' });
+  const text = ctx.enter(file, () => readConfigFile(file, readError), from && { ...from, what: 'includes:' });
   try {
     const y = parseYamlText(text, file, ctx);
     const top = y.resolve(y.doc.contents);

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { benchFailures } from '../../bench/check-targets.mjs';
+
+// `npm run bench:check` passes only when every part of the report ran and
+// every target was met. A report shaped like bench/run.mjs's, all passing:
+function passingReport() {
+  return {
+    scale: 1,
+    flush: {
+      results: [],
+      targets: {
+        host_overhead_under_5us_per_flush: { target_us: 5, measured_us: 3.2, met: true },
+        within_10_percent_of_direct_for_10000_records: { target_ratio: 1.1, measured_ratio: 1.04, met: true },
+      },
+    },
+    input: {
+      go_input_decoded: { records_per_sec: 2e6 },
+      targets: { raw_path_at_least_1gb_per_sec: { target_bytes_per_sec: 1e9, measured: 1.2e9, met: true } },
+    },
+    pipeline: {
+      lib_to_go_output: { flbhost: { records_per_sec: 1e6 } },
+      targets: {
+        lib_to_c_at_least_1m_records_per_sec: {
+          target: 1e6,
+          flat_pino_default_record: { measured: 1.3e6, met: true },
+          nested_pino_http_record: { measured: 1.1e6, met: true },
+          met: true,
+        },
+      },
+    },
+    versus_fluent_bit: { fluent_bit: 'Fluent Bit v4.0.0', cases: { workers_1: { flbhost_speedup_wall: 1.4 } } },
+  };
+}
+
+describe('bench check', () => {
+  it('passes a full-scale report where everything ran and every target was met', () => {
+    expect(benchFailures(passingReport())).toEqual([]);
+  });
+
+  it('names each target not met, with its figures', () => {
+    const report = passingReport();
+    report.flush.targets.within_10_percent_of_direct_for_10000_records = { target_ratio: 1.1, measured_ratio: 1.2968, met: false };
+    report.pipeline.targets.lib_to_c_at_least_1m_records_per_sec.nested_pino_http_record = { measured: 812_345, met: false };
+    report.pipeline.targets.lib_to_c_at_least_1m_records_per_sec.met = false;
+    expect(benchFailures(report)).toEqual([
+      'flush.within_10_percent_of_direct_for_10000_records: not met (target_ratio 1.1, measured_ratio 1.3)',
+      'pipeline.lib_to_c_at_least_1m_records_per_sec: not met (target 1000000, flat_pino_default_record {measured 1300000}, nested_pino_http_record {measured 812000, not met})',
+    ]);
+  });
+
+  it('fails a report with a skipped or failed part, or a part without targets', () => {
+    const base = passingReport();
+    const report = {
+      ...base,
+      flush: undefined,
+      input: { ...base.input, go_input_decoded: { skipped: 'Go fixture unavailable: no go' } },
+      pipeline: { ...base.pipeline, lib_to_go_output: { error: 'exited with 1' } },
+    };
+    expect(benchFailures(report)).toEqual([
+      'flush: no targets in the report (the benchmark did not run)',
+      'input.go_input_decoded: skipped (Go fixture unavailable: no go)',
+      'pipeline.lib_to_go_output: failed (exited with 1)',
+    ]);
+  });
+
+  it('fails without a Fluent Bit comparison unless it was left out on request', () => {
+    const missing = { ...passingReport(), versus_fluent_bit: { skipped: 'no Fluent Bit binary' } };
+    expect(benchFailures(missing)).toEqual([
+      'versus_fluent_bit: skipped (no Fluent Bit binary); set FLUENT_BIT_BIN=/path/to/fluent-bit, or FLUENT_BIT_BIN=none to leave the comparison out on purpose',
+    ]);
+    const failed = { ...passingReport(), versus_fluent_bit: { error: 'flbhost (workers 1) delivered 9 of 10 records' } };
+    expect(benchFailures(failed)).toEqual(['versus_fluent_bit: failed (flbhost (workers 1) delivered 9 of 10 records)']);
+    const leftOut = { ...passingReport(), versus_fluent_bit: { skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true } };
+    expect(benchFailures(leftOut)).toEqual([]);
+  });
+
+  it('fails a report not run at full scale, whatever its targets say', () => {
+    expect(benchFailures({ ...passingReport(), scale: 0.05 })).toEqual([
+      'scale: the report ran at FLBHOST_BENCH_SCALE=0.05; targets are judged on full runs only',
+    ]);
+  });
+});
