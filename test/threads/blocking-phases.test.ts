@@ -60,11 +60,19 @@ describe('a plugin blocking in any phase leaves the event loop and the libuv poo
   it('the input callback', async () => {
     // Callbacks take no lifecycle lock: instances of one library run theirs at once.
     const lib = await loadPlugin(cPlugin('block_callback'));
-    const inputs = await Promise.all(Array.from({ length: CONCURRENT }, () => lib.createInput({ properties: { block_ms: BLOCK_MS } })));
-    // Each input's first callback starts as soon as it is initialised; its event arrives when the callback returns.
-    const watch = await watchEventLoop(() => Promise.all(inputs.map((input) => take(input, 1))));
-    expect(watch.result.map(([event]) => event!.record)).toEqual(new Array(CONCURRENT).fill({ phase: 'callback' }));
+    // An input's first callback starts as soon as it is initialised (quickly);
+    // its event arrives when the callback returns.
+    const watch = await watchEventLoop(() =>
+      Promise.all(
+        Array.from({ length: CONCURRENT }, async () => {
+          const input = await lib.createInput({ properties: { block_ms: BLOCK_MS } });
+          const [event] = await take(input, 1);
+          return { input, event };
+        }),
+      ),
+    );
+    expect(watch.result.map(({ event }) => event!.record)).toEqual(new Array(CONCURRENT).fill({ phase: 'callback' }));
     expectLoopFree(watch);
-    await Promise.all(inputs.map((input) => input.close()));
+    await Promise.all(watch.result.map(({ input }) => input.close()));
   });
 });
