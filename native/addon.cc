@@ -80,6 +80,7 @@ class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
   Napi::Value CancelQueued(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
 
   std::shared_ptr<OutputInstance> instance_;
@@ -103,6 +104,7 @@ class NativeInput : public Napi::ObjectWrap<NativeInput> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
 
@@ -125,6 +127,7 @@ class NativeCustom : public Napi::ObjectWrap<NativeCustom> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
 
   std::shared_ptr<CustomInstance> instance_;
 };
@@ -316,18 +319,19 @@ HostInstance* NativeLibrary::NewHostInstance(Napi::Env env, const Napi::Callback
   Napi::Value level = options->Get("logLevel");
   if (level.IsNumber()) host->log_level = level.As<Napi::Number>().Int32Value();
   Napi::Value properties = options->Get("properties");
+  std::vector<std::pair<std::string, std::string>> pairs;
   if (properties.IsArray()) {
-    Napi::Array pairs = properties.As<Napi::Array>();
-    for (uint32_t i = 0; i < pairs.Length(); i++) {
-      Napi::Value pair = pairs.Get(i);
+    Napi::Array list = properties.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value pair = list.Get(i);
       if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
         throw Napi::TypeError::New(env, "properties must be [key, value] string pairs");
       }
       Napi::Array kv = pair.As<Napi::Array>();
-      host->properties.emplace_back(kv.Get(0u).ToString().Utf8Value(),
-                                    kv.Get(1u).ToString().Utf8Value());
+      pairs.emplace_back(kv.Get(0u).ToString().Utf8Value(), kv.Get(1u).ToString().Utf8Value());
     }
   }
+  host->properties.Assign(std::move(pairs));
   return host;
 }
 
@@ -371,6 +375,15 @@ Napi::Value NativeLibrary::CreateCustom(const Napi::CallbackInfo& info) {
   return NativeCustom::Wrap(env, addon, instance);
 }
 
+// unreadProperties(): string[]. The configured keys the plugin never looked
+// up so far, in config order (TypeScript asks after Init and PreRun).
+Napi::Value UnreadPropertiesOf(Napi::Env env, const HostInstance* host) {
+  std::vector<std::string> unread = host->properties.Unread();
+  Napi::Array out = Napi::Array::New(env, unread.size());
+  for (size_t i = 0; i < unread.size(); i++) out.Set(static_cast<uint32_t>(i), unread[i]);
+  return out;
+}
+
 // --- NativeOutput ----------------------------------------------------------
 
 struct OutputHandoff {
@@ -386,6 +399,7 @@ Napi::Function NativeOutput::Define(Napi::Env env) {
       InstanceMethod("cancelQueued", &NativeOutput::CancelQueued),
       InstanceMethod("close", &NativeOutput::Close),
       InstanceMethod("metrics", &NativeOutput::Metrics),
+      InstanceMethod("unreadProperties", &NativeOutput::UnreadProperties),
       InstanceMethod("setLogLevel", &NativeOutput::SetLogLevel),
   });
 }
@@ -513,6 +527,10 @@ Napi::Value NativeOutput::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
 }
 
+Napi::Value NativeOutput::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
+}
+
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
@@ -535,6 +553,7 @@ Napi::Function NativeInput::Define(Napi::Env env) {
       InstanceMethod("stats", &NativeInput::Stats),
       InstanceMethod("close", &NativeInput::Close),
       InstanceMethod("metrics", &NativeInput::Metrics),
+      InstanceMethod("unreadProperties", &NativeInput::UnreadProperties),
       InstanceMethod("setLogLevel", &NativeInput::SetLogLevel),
       InstanceMethod("setKeepAlive", &NativeInput::SetKeepAlive),
   });
@@ -607,6 +626,10 @@ Napi::Value NativeInput::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
 }
 
+Napi::Value NativeInput::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
+}
+
 Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
   return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
     return instance_->Close(deferred, error);
@@ -653,6 +676,7 @@ Napi::Function NativeCustom::Define(Napi::Env env) {
       InstanceMethod("start", &NativeCustom::Start),
       InstanceMethod("close", &NativeCustom::Close),
       InstanceMethod("metrics", &NativeCustom::Metrics),
+      InstanceMethod("unreadProperties", &NativeCustom::UnreadProperties),
   });
 }
 
@@ -688,6 +712,10 @@ Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeCustom::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
+}
+
+Napi::Value NativeCustom::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
 }
 
 Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {

@@ -2,8 +2,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 
 #include "env_channel.h"
 #include "library.h"
@@ -26,8 +24,11 @@ HostInstance* AsInstance(void* ins) {
   return instance;
 }
 
+// output_get_property, input_get_property and custom_get_property: what
+// FLBPluginConfigKey ends in.
 const char* GetProperty(const char* key, void* ins) {
-  return LookupProperty(AsInstance(ins), key);
+  HostInstance* instance = AsInstance(ins);
+  return instance ? instance->properties.Lookup(key) : nullptr;
 }
 
 void* GetCmtInstance(void* ins) {
@@ -134,17 +135,6 @@ flb_api g_api = {
 }  // namespace
 
 flb_api* HostApi() { return &g_api; }
-
-const char* LookupProperty(const HostInstance* instance, const char* key) {
-  if (instance == nullptr || key == nullptr) return nullptr;
-  size_t length = strlen(key);
-  for (const auto& [name, value] : instance->properties) {
-    if (name.size() == length && strncasecmp(name.c_str(), key, length) == 0) {
-      return value.c_str();
-    }
-  }
-  return nullptr;
-}
 
 void EnsureMetricsContext(HostInstance* instance) {
   const PluginSymbols& symbols = instance->library->symbols();

@@ -227,7 +227,7 @@ export async function createInputInstance(plugin: PluginLibrary, addon: NativeAd
   inputsById.set(native.id, input);
 
   try {
-    await startNativeInstance(plugin, native);
+    await startNativeInstance(plugin, native, logger);
   } catch (error) {
     forgetInput(native.id);
     throw error;

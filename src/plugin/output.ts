@@ -202,7 +202,7 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
   }
   const native = plugin.native.createOutput({ name: options.name, ...instanceSettings(plugin, 'output', options), workers });
   const logger = instanceLogger(plugin, native);
-  await startNativeInstance(plugin, native);
+  await startNativeInstance(plugin, native, logger);
   logger.debug({ workers, eventFormat }, 'output instance started');
   return new OutputInstance(plugin, native, eventFormat, workers, logger);
 }
