@@ -195,7 +195,7 @@ class Addon : public Napi::Addon<Addon> {
     bool started = StartPluginThread("flb-load", [channel, addon, path, deferred] {
       LoadFailure failure;
       std::shared_ptr<Library> library = Library::Load(path, channel, &failure);
-      if (library) library->SetLogChannel(channel);
+      if (library) library->SetLogEvents(channel);
       channel->PostSettle(deferred, [addon, library, failure](Napi::Env env) -> Napi::Value {
         if (!library) {
           Napi::Error error = ErrorWithPhase(env, failure.message, failure.phase);
@@ -313,7 +313,7 @@ HostInstance* NativeLibrary::NewHostInstance(Napi::Env env, const Napi::Callback
   auto* host = new HostInstance();  // never freed: see HostInstance
   host->id = g_next_instance_id++;
   host->library = library_;
-  host->channel = addon->channel();
+  host->events = addon->channel();
   Napi::Value name = options->Get("name");
   host->name = name.IsString() ? name.As<Napi::String>().Utf8Value() : library_->NextInstanceName();
   Napi::Value level = options->Get("logLevel");
@@ -438,10 +438,11 @@ Napi::Value NativeOutput::SetLogLevel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Every NativeOutput method that hands work to a plugin thread: a promise,
-// a pending-op reference on the channel (so Node stays alive until it
-// settles), and `submit`. A refused submission settles the promise through
-// the channel too, so callers see one path whichever way it goes.
+// Every method that hands work to the core: a promise, a pending-op
+// reference on the channel (so Node stays alive until it settles), and
+// `submit`, which hands the core the promise's deferred as the operation's
+// CompletionId. A refused submission settles the promise through the
+// channel too, so callers see one path whichever way it goes.
 template <typename Submit>
 Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   Addon* addon = env.GetInstanceData<Addon>();
@@ -449,7 +450,7 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   napi_deferred deferred = NewDeferred(env, &promise);
   std::string error;
   addon->channel()->BeginOp(env);
-  if (!submit(deferred, &error)) {
+  if (!submit(EnvChannel::IdOf(deferred), &error)) {
     std::string phase_name = phase;
     addon->channel()->PostSettle(deferred, [error, phase_name](Napi::Env env) -> Napi::Value {
       throw ErrorWithPhase(env, error, phase_name);
@@ -463,17 +464,16 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
 // the plugin has none).
 Napi::Value ReadMetrics(Napi::Env env, HostInstance* host) {
   std::shared_ptr<EnvChannel> channel = env.GetInstanceData<Addon>()->channel();
-  return QueuePluginWork(env, "flush", [channel, host](napi_deferred deferred, std::string* error) {
-    return StartPluginThread("flb-metrics", [channel, host, deferred] {
-      std::string text = EncodeMetrics(host);
-      channel->PostSettle(deferred, [text](Napi::Env env) { return Napi::String::New(env, text); });
+  return QueuePluginWork(env, "flush", [channel, host](CompletionId id, std::string* error) {
+    return StartPluginThread("flb-metrics", [channel, host, id] {
+      channel->Completed(id, Completion::Text(EncodeMetrics(host)));
     }, error);
   });
 }
 
 Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -513,8 +513,8 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
     if (piece.ByteLength() > 0) memcpy(copy.get() + at, piece.Data(), piece.ByteLength());
     at += piece.ByteLength();
   }
-  return QueuePluginWork(env, "flush", [&](napi_deferred deferred, std::string* error) {
-    return instance_->Flush(deferred, std::move(copy), length, std::move(tag), error);
+  return QueuePluginWork(env, "flush", [&](CompletionId id, std::string* error) {
+    return instance_->Flush(id, std::move(copy), length, std::move(tag), error);
   });
 }
 
@@ -532,8 +532,8 @@ Napi::Value NativeOutput::UnreadProperties(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 
@@ -584,8 +584,8 @@ Napi::Value NativeInput::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeInput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -631,8 +631,8 @@ Napi::Value NativeInput::UnreadProperties(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 
@@ -705,8 +705,8 @@ Napi::Value NativeCustom::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -719,8 +719,8 @@ Napi::Value NativeCustom::UnreadProperties(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "env_channel.h"
+#include "instance_events.h"
 #include "library.h"
 
 namespace flbhost {
@@ -112,10 +112,10 @@ void QueueLogLine(Library* library, HostInstance* instance, int level, const cha
   record.line = line;
   record.message = std::move(message);
 
-  std::shared_ptr<EnvChannel> channel =
-      instance ? instance->channel.lock() : (library ? library->log_channel() : nullptr);
-  if (channel && channel->PostLog(std::move(record))) return;
-  // No live JS environment to log to (shutting down, or never attached).
+  std::shared_ptr<InstanceEvents> events =
+      instance ? instance->events.lock() : (library ? library->log_events() : nullptr);
+  if (events && events->Log(std::move(record))) return;
+  // Nobody left to log to (shutting down, or never attached).
   fprintf(stderr, "[flbhost] [%s] [%s] %s\n", LevelName(level),
           library ? library->name().c_str() : "plugin", record.message.c_str());
 }

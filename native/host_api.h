@@ -15,7 +15,7 @@
 
 namespace flbhost {
 
-class EnvChannel;
+class InstanceEvents;
 class Library;
 
 // What a plugin holds as its instance pointer. Plain data, immutable after
@@ -40,7 +40,7 @@ struct HostInstance {
   // Metrics context from the plugin's own cmt_create (see
   // EnsureMetricsContext); never destroyed, like the rest of this struct.
   void* cmt = nullptr;
-  std::weak_ptr<EnvChannel> channel;      // where its log lines go
+  std::weak_ptr<InstanceEvents> events;   // where its log lines go
 
   // What FLBPluginInit receives ({name, api, ins, context}) and the context
   // it points at, one set per kind. Here, never freed, because a plugin may
