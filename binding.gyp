@@ -9,6 +9,7 @@
         "native/env_channel.cc",
         "native/host_api.cc",
         "native/input_instance.cc",
+        "native/instance_properties.cc",
         "native/library.cc",
         "native/output_instance.cc",
         "native/plugin_thread.cc"

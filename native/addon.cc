@@ -80,6 +80,7 @@ class NativeOutput : public Napi::ObjectWrap<NativeOutput> {
   Napi::Value CancelQueued(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
 
   std::shared_ptr<OutputInstance> instance_;
@@ -103,6 +104,7 @@ class NativeInput : public Napi::ObjectWrap<NativeInput> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
 
@@ -125,6 +127,7 @@ class NativeCustom : public Napi::ObjectWrap<NativeCustom> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value UnreadProperties(const Napi::CallbackInfo& info);
 
   std::shared_ptr<CustomInstance> instance_;
 };
@@ -192,7 +195,7 @@ class Addon : public Napi::Addon<Addon> {
     bool started = StartPluginThread("flb-load", [channel, addon, path, deferred] {
       LoadFailure failure;
       std::shared_ptr<Library> library = Library::Load(path, channel, &failure);
-      if (library) library->SetLogChannel(channel);
+      if (library) library->SetLogEvents(channel);
       channel->PostSettle(deferred, [addon, library, failure](Napi::Env env) -> Napi::Value {
         if (!library) {
           Napi::Error error = ErrorWithPhase(env, failure.message, failure.phase);
@@ -310,24 +313,25 @@ HostInstance* NativeLibrary::NewHostInstance(Napi::Env env, const Napi::Callback
   auto* host = new HostInstance();  // never freed: see HostInstance
   host->id = g_next_instance_id++;
   host->library = library_;
-  host->channel = addon->channel();
+  host->events = addon->channel();
   Napi::Value name = options->Get("name");
   host->name = name.IsString() ? name.As<Napi::String>().Utf8Value() : library_->NextInstanceName();
   Napi::Value level = options->Get("logLevel");
   if (level.IsNumber()) host->log_level = level.As<Napi::Number>().Int32Value();
   Napi::Value properties = options->Get("properties");
+  std::vector<std::pair<std::string, std::string>> pairs;
   if (properties.IsArray()) {
-    Napi::Array pairs = properties.As<Napi::Array>();
-    for (uint32_t i = 0; i < pairs.Length(); i++) {
-      Napi::Value pair = pairs.Get(i);
+    Napi::Array list = properties.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value pair = list.Get(i);
       if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
         throw Napi::TypeError::New(env, "properties must be [key, value] string pairs");
       }
       Napi::Array kv = pair.As<Napi::Array>();
-      host->properties.emplace_back(kv.Get(0u).ToString().Utf8Value(),
-                                    kv.Get(1u).ToString().Utf8Value());
+      pairs.emplace_back(kv.Get(0u).ToString().Utf8Value(), kv.Get(1u).ToString().Utf8Value());
     }
   }
+  host->properties.Assign(std::move(pairs));
   return host;
 }
 
@@ -371,6 +375,15 @@ Napi::Value NativeLibrary::CreateCustom(const Napi::CallbackInfo& info) {
   return NativeCustom::Wrap(env, addon, instance);
 }
 
+// unreadProperties(): string[]. The configured keys the plugin never looked
+// up so far, in config order (TypeScript asks after Init and PreRun).
+Napi::Value UnreadPropertiesOf(Napi::Env env, const HostInstance* host) {
+  std::vector<std::string> unread = host->properties.Unread();
+  Napi::Array out = Napi::Array::New(env, unread.size());
+  for (size_t i = 0; i < unread.size(); i++) out.Set(static_cast<uint32_t>(i), unread[i]);
+  return out;
+}
+
 // --- NativeOutput ----------------------------------------------------------
 
 struct OutputHandoff {
@@ -386,6 +399,7 @@ Napi::Function NativeOutput::Define(Napi::Env env) {
       InstanceMethod("cancelQueued", &NativeOutput::CancelQueued),
       InstanceMethod("close", &NativeOutput::Close),
       InstanceMethod("metrics", &NativeOutput::Metrics),
+      InstanceMethod("unreadProperties", &NativeOutput::UnreadProperties),
       InstanceMethod("setLogLevel", &NativeOutput::SetLogLevel),
   });
 }
@@ -424,10 +438,11 @@ Napi::Value NativeOutput::SetLogLevel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Every NativeOutput method that hands work to a plugin thread: a promise,
-// a pending-op reference on the channel (so Node stays alive until it
-// settles), and `submit`. A refused submission settles the promise through
-// the channel too, so callers see one path whichever way it goes.
+// Every method that hands work to the core: a promise, a pending-op
+// reference on the channel (so Node stays alive until it settles), and
+// `submit`, which hands the core the promise's deferred as the operation's
+// CompletionId. A refused submission settles the promise through the
+// channel too, so callers see one path whichever way it goes.
 template <typename Submit>
 Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   Addon* addon = env.GetInstanceData<Addon>();
@@ -435,7 +450,7 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
   napi_deferred deferred = NewDeferred(env, &promise);
   std::string error;
   addon->channel()->BeginOp(env);
-  if (!submit(deferred, &error)) {
+  if (!submit(EnvChannel::IdOf(deferred), &error)) {
     std::string phase_name = phase;
     addon->channel()->PostSettle(deferred, [error, phase_name](Napi::Env env) -> Napi::Value {
       throw ErrorWithPhase(env, error, phase_name);
@@ -449,17 +464,16 @@ Napi::Value QueuePluginWork(Napi::Env env, const char* phase, Submit submit) {
 // the plugin has none).
 Napi::Value ReadMetrics(Napi::Env env, HostInstance* host) {
   std::shared_ptr<EnvChannel> channel = env.GetInstanceData<Addon>()->channel();
-  return QueuePluginWork(env, "flush", [channel, host](napi_deferred deferred, std::string* error) {
-    return StartPluginThread("flb-metrics", [channel, host, deferred] {
-      std::string text = EncodeMetrics(host);
-      channel->PostSettle(deferred, [text](Napi::Env env) { return Napi::String::New(env, text); });
+  return QueuePluginWork(env, "flush", [channel, host](CompletionId id, std::string* error) {
+    return StartPluginThread("flb-metrics", [channel, host, id] {
+      channel->Completed(id, Completion::Text(EncodeMetrics(host)));
     }, error);
   });
 }
 
 Napi::Value NativeOutput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -499,8 +513,8 @@ Napi::Value NativeOutput::Flush(const Napi::CallbackInfo& info) {
     if (piece.ByteLength() > 0) memcpy(copy.get() + at, piece.Data(), piece.ByteLength());
     at += piece.ByteLength();
   }
-  return QueuePluginWork(env, "flush", [&](napi_deferred deferred, std::string* error) {
-    return instance_->Flush(deferred, std::move(copy), length, std::move(tag), error);
+  return QueuePluginWork(env, "flush", [&](CompletionId id, std::string* error) {
+    return instance_->Flush(id, std::move(copy), length, std::move(tag), error);
   });
 }
 
@@ -513,9 +527,13 @@ Napi::Value NativeOutput::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
 }
 
+Napi::Value NativeOutput::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
+}
+
 Napi::Value NativeOutput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 
@@ -535,6 +553,7 @@ Napi::Function NativeInput::Define(Napi::Env env) {
       InstanceMethod("stats", &NativeInput::Stats),
       InstanceMethod("close", &NativeInput::Close),
       InstanceMethod("metrics", &NativeInput::Metrics),
+      InstanceMethod("unreadProperties", &NativeInput::UnreadProperties),
       InstanceMethod("setLogLevel", &NativeInput::SetLogLevel),
       InstanceMethod("setKeepAlive", &NativeInput::SetKeepAlive),
   });
@@ -565,8 +584,8 @@ Napi::Value NativeInput::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeInput::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -607,9 +626,13 @@ Napi::Value NativeInput::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
 }
 
+Napi::Value NativeInput::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
+}
+
 Napi::Value NativeInput::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 
@@ -653,6 +676,7 @@ Napi::Function NativeCustom::Define(Napi::Env env) {
       InstanceMethod("start", &NativeCustom::Start),
       InstanceMethod("close", &NativeCustom::Close),
       InstanceMethod("metrics", &NativeCustom::Metrics),
+      InstanceMethod("unreadProperties", &NativeCustom::UnreadProperties),
   });
 }
 
@@ -681,8 +705,8 @@ Napi::Value NativeCustom::Name(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeCustom::Start(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "init", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Start(deferred, error);
+  return QueuePluginWork(info.Env(), "init", [this](CompletionId id, std::string* error) {
+    return instance_->Start(id, error);
   });
 }
 
@@ -690,9 +714,13 @@ Napi::Value NativeCustom::Metrics(const Napi::CallbackInfo& info) {
   return ReadMetrics(info.Env(), instance_->host());
 }
 
+Napi::Value NativeCustom::UnreadProperties(const Napi::CallbackInfo& info) {
+  return UnreadPropertiesOf(info.Env(), instance_->host());
+}
+
 Napi::Value NativeCustom::Close(const Napi::CallbackInfo& info) {
-  return QueuePluginWork(info.Env(), "exit", [this](napi_deferred deferred, std::string* error) {
-    return instance_->Close(deferred, error);
+  return QueuePluginWork(info.Env(), "exit", [this](CompletionId id, std::string* error) {
+    return instance_->Close(id, error);
   });
 }
 

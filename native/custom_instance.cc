@@ -1,6 +1,5 @@
 #include "custom_instance.h"
 
-#include "env_channel.h"
 #include "host_api.h"
 #include "library.h"
 #include "plugin_thread.h"
@@ -8,10 +7,10 @@
 namespace flbhost {
 
 CustomInstance::CustomInstance(std::shared_ptr<Library> library,
-                               std::shared_ptr<EnvChannel> channel, HostInstance* host)
-    : library_(std::move(library)), channel_(std::move(channel)), host_(host) {}
+                               std::shared_ptr<InstanceEvents> events, HostInstance* host)
+    : library_(std::move(library)), events_(std::move(events)), host_(host) {}
 
-bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
+bool CustomInstance::Start(CompletionId id, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kCreated) {
@@ -21,7 +20,7 @@ bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
     state_ = State::kStarting;
   }
   auto self = shared_from_this();
-  return StartPluginThread("flb-cu-" + host_->name, [self, deferred] {
+  return StartPluginThread("flb-cu-" + host_->name, [self, id] {
     std::string failure;
     int result = FLB_ERROR;
     {
@@ -42,18 +41,12 @@ bool CustomInstance::Start(napi_deferred deferred, std::string* error) {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->state_ = failure.empty() && result > 0 ? State::kRunning : State::kFailed;
     }
-    self->channel_->PostSettle(deferred, [result, failure](Napi::Env env) -> Napi::Value {
-      if (!failure.empty()) {
-        Napi::Error error = Napi::Error::New(env, failure);
-        error.Set("phase", Napi::String::New(env, "register"));
-        throw error;
-      }
-      return Napi::Number::New(env, result);
-    });
+    self->events_->Completed(id, failure.empty() ? Completion::Code(result)
+                                                 : Completion::Failed(failure, "register"));
   }, error);
 }
 
-bool CustomInstance::Close(napi_deferred deferred, std::string* error) {
+bool CustomInstance::Close(CompletionId id, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kRunning) {
@@ -65,7 +58,7 @@ bool CustomInstance::Close(napi_deferred deferred, std::string* error) {
     state_ = State::kClosing;
   }
   auto self = shared_from_this();
-  return StartPluginThread("flb-cu-" + host_->name, [self, deferred] {
+  return StartPluginThread("flb-cu-" + host_->name, [self, id] {
     {
       std::lock_guard<std::mutex> lifecycle(self->library_->lifecycle_mutex());
       CurrentInstanceScope scope(self->host_);
@@ -76,9 +69,7 @@ bool CustomInstance::Close(napi_deferred deferred, std::string* error) {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->state_ = State::kClosed;
     }
-    if (deferred != nullptr) {
-      self->channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
-    }
+    if (id != kNobodyWaits) self->events_->Completed(id, Completion::Done());
   }, error);
 }
 

@@ -2,17 +2,15 @@
 #ifndef FLBHOST_CUSTOM_INSTANCE_H
 #define FLBHOST_CUSTOM_INSTANCE_H
 
-#include <node_api.h>
-
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "abi.h"
+#include "instance_events.h"
 
 namespace flbhost {
 
-class EnvChannel;
 class Library;
 struct HostInstance;
 
@@ -22,25 +20,25 @@ struct HostInstance;
 // plugin is never Unregistered.
 class CustomInstance : public std::enable_shared_from_this<CustomInstance> {
  public:
-  CustomInstance(std::shared_ptr<Library> library, std::shared_ptr<EnvChannel> channel,
+  CustomInstance(std::shared_ptr<Library> library, std::shared_ptr<InstanceEvents> events,
                  HostInstance* host);
 
   HostInstance* host() const { return host_; }
 
-  // JS thread.
-  bool Start(napi_deferred deferred, std::string* error);  // settles with Init's result
-  bool Close(napi_deferred deferred, std::string* error);  // nullptr: nobody waits
+  // The owner's thread.
+  bool Start(CompletionId id, std::string* error);  // completes with Init's result
+  bool Close(CompletionId id, std::string* error);  // kNobodyWaits: nobody waits
   // Environment teardown, or the JS wrapper was collected: exit if running.
   void Abandon() {
     std::string ignored;
-    Close(nullptr, &ignored);
+    Close(kNobodyWaits, &ignored);
   }
 
  private:
   enum class State { kCreated, kStarting, kRunning, kClosing, kClosed, kFailed };
 
   const std::shared_ptr<Library> library_;
-  const std::shared_ptr<EnvChannel> channel_;
+  const std::shared_ptr<InstanceEvents> events_;
   HostInstance* const host_;
 
   std::mutex mutex_;

@@ -32,7 +32,7 @@ void EnvChannel::SetInputHandler(Napi::Env, Napi::Function handler) {
 }
 
 void EnvChannel::Close() {
-  std::deque<Completion> dropped;
+  std::deque<Item> dropped;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) return;
@@ -41,7 +41,9 @@ void EnvChannel::Close() {
   }
   // The environment is being torn down: its promises can no longer be
   // settled and its references die with it, so the queued items are dropped.
-  for (Completion& c : dropped) free(c.input.data);
+  for (Item& item : dropped) {
+    if (auto* chunk = std::get_if<InputChunk>(&item.payload)) free(chunk->data);
+  }
   wake_.Release();
   log_handler_.Reset();
   input_handler_.Reset();
@@ -52,19 +54,19 @@ bool EnvChannel::closed() const {
   return closed_;
 }
 
-bool EnvChannel::Post(Completion completion) {
+bool EnvChannel::Post(Item item) {
   bool need_wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) return false;
-    if (completion.kind == Completion::Kind::kLog) {
+    if (std::holds_alternative<LogRecord>(item.payload)) {
       if (queued_logs_ >= kMaxQueuedLogs) {
         dropped_logs_++;
         return true;  // counted, and reported when JS catches up
       }
       queued_logs_++;
     }
-    queue_.push_back(std::move(completion));
+    queue_.push_back(std::move(item));
     if (!wake_queued_) {
       wake_queued_ = true;
       need_wake = true;
@@ -77,35 +79,20 @@ bool EnvChannel::Post(Completion completion) {
   return true;
 }
 
-bool EnvChannel::PostFlushDone(napi_deferred deferred, int code) {
-  Completion c;
-  c.kind = Completion::Kind::kFlush;
-  c.deferred = deferred;
-  c.code = code;
-  return Post(std::move(c));
+bool EnvChannel::Completed(CompletionId id, Completion completion) {
+  return Post(Item{DeferredOf(id), std::move(completion)});
 }
 
-bool EnvChannel::PostSettle(napi_deferred deferred,
-                            std::function<Napi::Value(Napi::Env)> settle) {
-  Completion c;
-  c.kind = Completion::Kind::kSettle;
-  c.deferred = deferred;
-  c.settle = std::move(settle);
-  return Post(std::move(c));
+bool EnvChannel::PostSettle(napi_deferred deferred, Settler settle) {
+  return Post(Item{deferred, std::move(settle)});
 }
 
-bool EnvChannel::PostLog(LogRecord record) {
-  Completion c;
-  c.kind = Completion::Kind::kLog;
-  c.log = std::move(record);
-  return Post(std::move(c));
+bool EnvChannel::Log(LogRecord record) {
+  return Post(Item{nullptr, std::move(record)});
 }
 
-bool EnvChannel::PostInputChunk(InputChunk chunk) {
-  Completion c;
-  c.kind = Completion::Kind::kInput;
-  c.input = std::move(chunk);
-  return Post(std::move(c));
+bool EnvChannel::InputChunkReady(InputChunk chunk) {
+  return Post(Item{nullptr, std::move(chunk)});
 }
 
 void EnvChannel::CallJs(Napi::Env env, Napi::Function, EnvChannel* self,
@@ -116,14 +103,14 @@ void EnvChannel::CallJs(Napi::Env env, Napi::Function, EnvChannel* self,
 }
 
 void EnvChannel::Drain(Napi::Env env) {
-  std::vector<Completion> batch;
+  std::vector<Item> batch;
   uint64_t dropped_logs = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t count = queue_.size() < kMaxBatch ? queue_.size() : kMaxBatch;
     batch.reserve(count);
     for (size_t i = 0; i < count; i++) {
-      if (queue_.front().kind == Completion::Kind::kLog) queued_logs_--;
+      if (std::holds_alternative<LogRecord>(queue_.front().payload)) queued_logs_--;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -139,44 +126,61 @@ void EnvChannel::Drain(Napi::Env env) {
                      " plugin log line(s) dropped: plugins logged faster than JS could write them";
     DeliverLog(env, notice);
   }
-  for (Completion& c : batch) {
+  for (Item& item : batch) {
     Napi::HandleScope scope(env);
-    switch (c.kind) {
-      case Completion::Kind::kFlush:
-        napi_resolve_deferred(env, c.deferred, Napi::Number::New(env, c.code));
-        EndOp(env);
-        break;
-      case Completion::Kind::kSettle: {
-        napi_value result = nullptr;
-        napi_value failure = nullptr;
-        try {
-          result = c.settle(env);
-        } catch (const Napi::Error& e) {
-          failure = e.Value();
-        } catch (const std::exception& e) {
-          failure = Napi::Error::New(env, e.what()).Value();
-        }
-        if (failure != nullptr) {
-          napi_reject_deferred(env, c.deferred, failure);
-        } else {
-          napi_resolve_deferred(env, c.deferred,
-                                result ? result : env.Undefined());
-        }
-        EndOp(env);
-        break;
+    if (auto* completion = std::get_if<Completion>(&item.payload)) {
+      Settle(env, item.deferred, *completion);
+      EndOp(env);
+    } else if (auto* settle = std::get_if<Settler>(&item.payload)) {
+      napi_value result = nullptr;
+      napi_value failure = nullptr;
+      try {
+        result = (*settle)(env);
+      } catch (const Napi::Error& e) {
+        failure = e.Value();
+      } catch (const std::exception& e) {
+        failure = Napi::Error::New(env, e.what()).Value();
       }
-      case Completion::Kind::kLog:
-        DeliverLog(env, c.log);
-        break;
-      case Completion::Kind::kInput:
-        DeliverInput(env, c);
-        break;
+      if (failure != nullptr) {
+        napi_reject_deferred(env, item.deferred, failure);
+      } else {
+        napi_resolve_deferred(env, item.deferred, result ? result : env.Undefined());
+      }
+      EndOp(env);
+    } else if (auto* log = std::get_if<LogRecord>(&item.payload)) {
+      DeliverLog(env, *log);
+    } else if (auto* chunk = std::get_if<InputChunk>(&item.payload)) {
+      DeliverInput(env, *chunk);
     }
   }
 }
 
-void EnvChannel::DeliverInput(Napi::Env env, Completion& c) {
-  InputChunk& in = c.input;
+void EnvChannel::Settle(Napi::Env env, napi_deferred deferred, const Completion& completion) {
+  napi_value value = nullptr;
+  switch (completion.kind) {
+    case Completion::Kind::kDone:
+      value = env.Undefined();
+      break;
+    case Completion::Kind::kCode:
+      value = Napi::Number::New(env, completion.code);
+      break;
+    case Completion::Kind::kText:
+      value = Napi::String::New(env, completion.text);
+      break;
+    case Completion::Kind::kCancelled:
+      value = env.Null();
+      break;
+    case Completion::Kind::kFailed: {
+      Napi::Error error = Napi::Error::New(env, completion.text);
+      error.Set("phase", Napi::String::New(env, completion.phase));
+      napi_reject_deferred(env, deferred, error.Value());
+      return;
+    }
+  }
+  napi_resolve_deferred(env, deferred, value);
+}
+
+void EnvChannel::DeliverInput(Napi::Env env, InputChunk& in) {
   uint8_t* data = in.data;
   in.data = nullptr;
   if (input_handler_.IsEmpty()) {

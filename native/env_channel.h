@@ -1,4 +1,5 @@
-// The one road from plugin threads back to one JavaScript environment.
+// The one road from plugin threads back to one JavaScript environment: the
+// Node implementation of InstanceEvents.
 #ifndef FLBHOST_ENV_CHANNEL_H
 #define FLBHOST_ENV_CHANNEL_H
 
@@ -10,28 +11,22 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 #include <vector>
 
-namespace flbhost {
+#include "instance_events.h"
 
-// A line a plugin logged through flb_api.log_print.
-struct LogRecord {
-  int level = 0;
-  std::string plugin;         // registered plugin name, "" when unknown
-  uint64_t instance_id = 0;   // 0 when the calling instance is unknown
-  std::string file;           // log_print's file argument (usually NULL)
-  int line = 0;
-  std::string message;
-};
+namespace flbhost {
 
 // One per JS environment (the main thread and each worker_thread have their
 // own). Plugin threads post completions and log lines here from any thread;
 // the JS thread drains them in batches.
 //
 // Lifetime rules, each of which is a crash or a hang if broken:
-// - Post* may be called from any thread at any time, including after the
-//   environment is gone: Close() flips `closed_` under the lock, after which
-//   posts are refused, so nobody touches a released thread-safe function.
+// - Completed, Log, InputChunkReady and PostSettle may be called from any
+//   thread at any time, including after the environment is gone: Close()
+//   flips `closed_` under the lock, after which posts are refused, so nobody
+//   touches a released thread-safe function.
 // - Deferreds are created and settled only on the JS thread.
 // - The thread-safe function is unref'd while nothing is pending, so an idle
 //   plugin never keeps the process alive; BeginOp/EndOp (JS thread only) ref
@@ -41,10 +36,20 @@ struct LogRecord {
 // - A wake handles at most kMaxBatch completions and then queues another
 //   wake for the rest, so a flood from a fast input never starves the event
 //   loop's timers and I/O.
-class EnvChannel {
+//
+// Completion ids are napi_deferreds (IdOf / DeferredOf): the core hands them
+// back verbatim, so settling a flush's promise needs no lookup.
+class EnvChannel : public InstanceEvents {
  public:
   explicit EnvChannel(Napi::Env env);
-  ~EnvChannel();
+  ~EnvChannel() override;
+
+  static CompletionId IdOf(napi_deferred deferred) {
+    return reinterpret_cast<CompletionId>(deferred);
+  }
+  static napi_deferred DeferredOf(CompletionId id) {
+    return reinterpret_cast<napi_deferred>(id);
+  }
 
   // --- JS thread ---------------------------------------------------------
   // Called before handing work to a plugin thread that will settle a promise
@@ -60,49 +65,40 @@ class EnvChannel {
   void Close();
 
   // --- any thread --------------------------------------------------------
-  // A flush finished: resolve `deferred` with `code`.
-  bool PostFlushDone(napi_deferred deferred, int code);
-  // Settle `deferred` with what `settle` returns on the JS thread (throwing a
-  // Napi::Error there rejects it). For rare operations: load, init, close.
-  bool PostSettle(napi_deferred deferred,
-                  std::function<Napi::Value(Napi::Env)> settle);
+  // InstanceEvents: `id` is a deferred (IdOf), settled on the JS thread as
+  // the completion says: kDone undefined, kCode a number, kText a string,
+  // kCancelled null, kFailed rejected with an Error carrying `phase`.
+  bool Completed(CompletionId id, Completion completion) override;
   // Returns false when the environment is gone (the caller then falls back).
-  bool PostLog(LogRecord record);
-  // A checked chunk from an input: `data` is malloc'd and becomes the memory
-  // of the Buffer handed to the input handler (no second copy). On false the
-  // caller still owns `data`.
-  struct InputChunk {
-    uint64_t instance_id = 0;
-    uint8_t* data = nullptr;
-    size_t length = 0;
-    size_t events = 0;
-    int format = 1;  // 1 v1, 2 v2, 3 both
-    // Malformed data after the valid events, if any.
-    bool failed = false;
-    size_t failed_event = 0;
-    size_t failed_offset = 0;
-    std::string failure;
-  };
-  bool PostInputChunk(InputChunk chunk);
+  bool Log(LogRecord record) override;
+  // `chunk.data` becomes the memory of the Buffer handed to the input
+  // handler (no second copy). On false the caller still owns it.
+  bool InputChunkReady(InputChunk chunk) override;
+
+  // Settle `deferred` with what `settle` returns on the JS thread (throwing a
+  // Napi::Error there rejects it). For what only the addon can build: a
+  // NativeLibrary object, an error raised before the core was involved.
+  using Settler = std::function<Napi::Value(Napi::Env)>;
+  bool PostSettle(napi_deferred deferred, Settler settle);
 
   bool closed() const;
 
  private:
-  struct Completion {
-    enum class Kind { kFlush, kSettle, kLog, kInput } kind = Kind::kLog;
-    napi_deferred deferred = nullptr;
-    int code = 0;
-    std::function<Napi::Value(Napi::Env)> settle;
-    LogRecord log;
-    InputChunk input;  // kInput: input.data is malloc'd, owned by the completion
+  // One queued item. A variant, so that an item (one per flush) builds and
+  // moves only what its kind carries. An InputChunk's data is malloc'd and
+  // owned by the item.
+  struct Item {
+    napi_deferred deferred = nullptr;  // Completion and Settler items
+    std::variant<Completion, Settler, LogRecord, InputChunk> payload;
   };
 
   static void CallJs(Napi::Env env, Napi::Function, EnvChannel* self, void*);
 
-  bool Post(Completion completion);
+  bool Post(Item item);
   void Drain(Napi::Env env);
+  void Settle(Napi::Env env, napi_deferred deferred, const Completion& completion);
   void DeliverLog(Napi::Env env, const LogRecord& record);
-  void DeliverInput(Napi::Env env, Completion& completion);
+  void DeliverInput(Napi::Env env, InputChunk& chunk);
 
   static constexpr size_t kMaxBatch = 256;
   // Log lines waiting for JS beyond this are dropped and counted, so a
@@ -110,7 +106,7 @@ class EnvChannel {
   static constexpr size_t kMaxQueuedLogs = 10000;
 
   mutable std::mutex mutex_;
-  std::deque<Completion> queue_;
+  std::deque<Item> queue_;
   bool wake_queued_ = false;
   bool closed_ = false;
   size_t queued_logs_ = 0;

@@ -2,10 +2,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 
-#include "env_channel.h"
+#include "instance_events.h"
 #include "library.h"
 
 namespace flbhost {
@@ -26,8 +24,11 @@ HostInstance* AsInstance(void* ins) {
   return instance;
 }
 
+// output_get_property, input_get_property and custom_get_property: what
+// FLBPluginConfigKey ends in.
 const char* GetProperty(const char* key, void* ins) {
-  return LookupProperty(AsInstance(ins), key);
+  HostInstance* instance = AsInstance(ins);
+  return instance ? instance->properties.Lookup(key) : nullptr;
 }
 
 void* GetCmtInstance(void* ins) {
@@ -111,10 +112,10 @@ void QueueLogLine(Library* library, HostInstance* instance, int level, const cha
   record.line = line;
   record.message = std::move(message);
 
-  std::shared_ptr<EnvChannel> channel =
-      instance ? instance->channel.lock() : (library ? library->log_channel() : nullptr);
-  if (channel && channel->PostLog(std::move(record))) return;
-  // No live JS environment to log to (shutting down, or never attached).
+  std::shared_ptr<InstanceEvents> events =
+      instance ? instance->events.lock() : (library ? library->log_events() : nullptr);
+  if (events && events->Log(std::move(record))) return;
+  // Nobody left to log to (shutting down, or never attached).
   fprintf(stderr, "[flbhost] [%s] [%s] %s\n", LevelName(level),
           library ? library->name().c_str() : "plugin", record.message.c_str());
 }
@@ -134,17 +135,6 @@ flb_api g_api = {
 }  // namespace
 
 flb_api* HostApi() { return &g_api; }
-
-const char* LookupProperty(const HostInstance* instance, const char* key) {
-  if (instance == nullptr || key == nullptr) return nullptr;
-  size_t length = strlen(key);
-  for (const auto& [name, value] : instance->properties) {
-    if (name.size() == length && strncasecmp(name.c_str(), key, length) == 0) {
-      return value.c_str();
-    }
-  }
-  return nullptr;
-}
 
 void EnsureMetricsContext(HostInstance* instance) {
   const PluginSymbols& symbols = instance->library->symbols();

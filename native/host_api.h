@@ -11,15 +11,16 @@
 #include <vector>
 
 #include "abi.h"
+#include "instance_properties.h"
 
 namespace flbhost {
 
-class EnvChannel;
+class InstanceEvents;
 class Library;
 
 // What a plugin holds as its instance pointer. Plain data, immutable after
-// creation except log_level, so every flb_api function can read it from any
-// thread without a lock.
+// creation except log_level and the properties' read flags (atomics), so
+// every flb_api function can read it from any thread without a lock.
 //
 // Never freed: Go plugins keep this pointer (calyptia stores it at Init) and
 // may call log_print / log_check / get_property from their own goroutine
@@ -32,13 +33,14 @@ struct HostInstance {
   std::string name;                       // e.g. "jsonl.0"
   std::shared_ptr<Library> library;
   // Final key/value pairs in config order: ${ENV} already expanded and the
-  // host's reserved keys already removed by the TypeScript layer.
-  std::vector<std::pair<std::string, std::string>> properties;
+  // host's reserved keys already removed by the TypeScript layer. Records
+  // which keys the plugin looked up.
+  InstanceProperties properties;
   std::atomic<int> log_level{FLB_LOG_INFO};
   // Metrics context from the plugin's own cmt_create (see
   // EnsureMetricsContext); never destroyed, like the rest of this struct.
   void* cmt = nullptr;
-  std::weak_ptr<EnvChannel> channel;      // where its log lines go
+  std::weak_ptr<InstanceEvents> events;   // where its log lines go
 
   // What FLBPluginInit receives ({name, api, ins, context}) and the context
   // it points at, one set per kind. Here, never freed, because a plugin may
@@ -74,10 +76,6 @@ void EnsureMetricsContext(HostInstance* instance);
 // The instance's metrics in Prometheus text, through the plugin's own
 // encoder; empty when it has none. Plugin code: call on a plugin thread.
 std::string EncodeMetrics(HostInstance* instance);
-
-// Case-insensitive, exact-length lookup, first match in config order, as
-// Fluent Bit's flb_kv_get_key_value. The result lives as long as `instance`.
-const char* LookupProperty(const HostInstance* instance, const char* key);
 
 }  // namespace flbhost
 

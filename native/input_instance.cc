@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "chunk_check.h"
-#include "env_channel.h"
 #include "host_api.h"
 #include "library.h"
 #include "plugin_thread.h"
@@ -13,11 +12,11 @@
 namespace flbhost {
 
 InputInstance::InputInstance(std::shared_ptr<Library> library,
-                             std::shared_ptr<EnvChannel> channel,
+                             std::shared_ptr<InstanceEvents> events,
                              HostInstance* host, std::chrono::nanoseconds interval,
                              uint64_t limit_bytes)
     : library_(std::move(library)),
-      channel_(std::move(channel)),
+      events_(std::move(events)),
       host_(host),
       interval_(interval),
       limit_bytes_(limit_bytes) {}
@@ -32,7 +31,7 @@ bool InputInstance::paused() {
   return plugin_paused_;
 }
 
-bool InputInstance::Start(napi_deferred deferred, std::string* error) {
+bool InputInstance::Start(CompletionId id, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kCreated) {
@@ -42,7 +41,7 @@ bool InputInstance::Start(napi_deferred deferred, std::string* error) {
     state_ = State::kStarting;
   }
   auto self = shared_from_this();
-  if (!StartPluginThread("flb-in-" + host_->name, [self, deferred] { self->Run(deferred); },
+  if (!StartPluginThread("flb-in-" + host_->name, [self, id] { self->Run(id); },
                          error)) {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = State::kFailed;
@@ -73,45 +72,35 @@ bool InputInstance::Init(std::string* failure, int* result) {
   return true;
 }
 
-void InputInstance::Run(napi_deferred init_deferred) {
+void InputInstance::Run(CompletionId start_id) {
   std::string failure;
   int result = FLB_ERROR;
   bool started = Init(&failure, &result);
 
-  napi_deferred orphaned_close = nullptr;
+  CompletionId orphaned_close = kNobodyWaits;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = started ? State::kRunning : State::kFailed;
     if (!started && close_requested_) {
-      orphaned_close = close_deferred_;
-      close_deferred_ = nullptr;
+      orphaned_close = close_id_;
+      close_id_ = kNobodyWaits;
     }
   }
-  channel_->PostSettle(init_deferred, [result, failure](Napi::Env env) -> Napi::Value {
-    if (!failure.empty()) {
-      Napi::Error error = Napi::Error::New(env, failure);
-      error.Set("phase", Napi::String::New(env, "register"));
-      throw error;
-    }
-    return Napi::Number::New(env, result);
-  });
-  if (orphaned_close != nullptr) {
-    channel_->PostSettle(orphaned_close, [](Napi::Env env) { return env.Undefined(); });
-  }
+  events_->Completed(start_id, failure.empty() ? Completion::Code(result)
+                                               : Completion::Failed(failure, "register"));
+  if (orphaned_close != kNobodyWaits) events_->Completed(orphaned_close, Completion::Done());
   if (!started) return;
 
   PollLoop();
   Exit();
 
-  napi_deferred deferred;
+  CompletionId close_id;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = State::kClosed;
-    deferred = close_deferred_;
+    close_id = close_id_;
   }
-  if (deferred != nullptr) {
-    channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
-  }
+  if (close_id != kNobodyWaits) events_->Completed(close_id, Completion::Done());
 }
 
 bool InputInstance::ShouldPauseLocked() {
@@ -217,7 +206,7 @@ void InputInstance::Collect() {
 // rewritten as one, and what was malformed goes along to be counted and logged.
 void InputInstance::Deliver(uint8_t* copy, size_t length) {
   ChunkCheck check = CheckInputChunk(copy, length);
-  EnvChannel::InputChunk chunk;
+  InputChunk chunk;
   chunk.instance_id = host_->id;
   chunk.events = check.events;
   chunk.format = (check.has_v1 ? 1 : 0) | (check.has_v2 ? 2 : 0);
@@ -252,11 +241,11 @@ void InputInstance::Deliver(uint8_t* copy, size_t length) {
     if (outstanding_ > stats_.peak_outstanding) stats_.peak_outstanding = outstanding_;
   }
   uint8_t* data = chunk.data;
-  if (channel_->PostInputChunk(std::move(chunk))) {
+  if (events_->InputChunkReady(std::move(chunk))) {
     stats_.chunks++;
     stats_.bytes += counted;
   } else {
-    // No JS environment left to take it (teardown).
+    // Nobody left to take it (teardown).
     free(data);
     stats_.dropped_chunks++;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -299,14 +288,14 @@ void InputInstance::SetUserPaused(bool paused) {
   wake_.notify_all();
 }
 
-void InputInstance::RequestCloseLocked(napi_deferred deferred) {
+void InputInstance::RequestCloseLocked(CompletionId id) {
   close_requested_ = true;
-  close_deferred_ = deferred;
+  close_id_ = id;
   if (state_ == State::kRunning) state_ = State::kStopping;
   wake_.notify_all();
 }
 
-bool InputInstance::Close(napi_deferred deferred, std::string* error) {
+bool InputInstance::Close(CompletionId id, std::string* error) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (close_requested_ || state_ == State::kClosed) {
     *error = "instance is already closed";
@@ -316,23 +305,23 @@ bool InputInstance::Close(napi_deferred deferred, std::string* error) {
     *error = "cannot close: instance is not running";
     return false;
   }
-  RequestCloseLocked(deferred);
+  RequestCloseLocked(id);
   return true;
 }
 
 void InputInstance::CloseUnobserved() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (close_requested_) return;
-  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(kNobodyWaits);
 }
 
 void InputInstance::Abandon() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (close_requested_) {
-    close_deferred_ = nullptr;  // its promise dies with the environment
+    close_id_ = kNobodyWaits;  // nobody is left to hear of it
     return;
   }
-  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(kNobodyWaits);
 }
 
 }  // namespace flbhost

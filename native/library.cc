@@ -7,7 +7,7 @@
 
 #include <map>
 
-#include "env_channel.h"
+#include "instance_events.h"
 
 namespace flbhost {
 
@@ -65,7 +65,7 @@ const char* TypeName(int type) {
 }  // namespace
 
 std::shared_ptr<Library> Library::Load(const std::string& path,
-                                       const std::shared_ptr<EnvChannel>& log_channel,
+                                       const std::shared_ptr<InstanceEvents>& log_events,
                                        LoadFailure* failure) {
   char real[PATH_MAX];
   if (realpath(path.c_str(), real) == nullptr) {
@@ -106,7 +106,7 @@ std::shared_ptr<Library> Library::Load(const std::string& path,
   std::shared_ptr<Library> library(new Library());
   library->path_ = real;
   library->handle_ = handle;
-  library->SetLogChannel(log_channel);
+  library->SetLogEvents(log_events);
 
   PluginSymbols& s = library->symbols_;
   std::vector<std::string>& x = library->exported_;
@@ -269,14 +269,14 @@ std::string Library::NextInstanceName() {
   return name_ + "." + std::to_string(next_instance_index_++);
 }
 
-void Library::SetLogChannel(const std::shared_ptr<EnvChannel>& channel) {
-  std::lock_guard<std::mutex> lock(log_channel_mutex_);
-  log_channel_ = channel;
+void Library::SetLogEvents(const std::shared_ptr<InstanceEvents>& events) {
+  std::lock_guard<std::mutex> lock(log_events_mutex_);
+  log_events_ = events;
 }
 
-std::shared_ptr<EnvChannel> Library::log_channel() const {
-  std::lock_guard<std::mutex> lock(log_channel_mutex_);
-  return log_channel_.lock();
+std::shared_ptr<InstanceEvents> Library::log_events() const {
+  std::lock_guard<std::mutex> lock(log_events_mutex_);
+  return log_events_.lock();
 }
 
 Library* Library::FromCodeAddress(const void* address) {

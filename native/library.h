@@ -13,7 +13,7 @@
 
 namespace flbhost {
 
-class EnvChannel;
+class InstanceEvents;
 
 // Every entry point the host may call, resolved once at load.
 struct PluginSymbols {
@@ -66,9 +66,9 @@ class Library {
   // (same real path, or the same handle from dlopen: hard links). Runs
   // plugin code (Go runtime start-up, FLBPluginRegister): call it on a
   // plugin thread only. Log lines the plugin writes while loading go to
-  // `log_channel`.
+  // `log_events`.
   static std::shared_ptr<Library> Load(const std::string& path,
-                                       const std::shared_ptr<EnvChannel>& log_channel,
+                                       const std::shared_ptr<InstanceEvents>& log_events,
                                        LoadFailure* failure);
 
   // The library whose code contains `address`, or nullptr. Lets log_print
@@ -106,8 +106,8 @@ class Library {
   std::string NextInstanceName();
 
   // Where log lines go when a plugin logs outside any known instance.
-  void SetLogChannel(const std::shared_ptr<EnvChannel>& channel);
-  std::shared_ptr<EnvChannel> log_channel() const;
+  void SetLogEvents(const std::shared_ptr<InstanceEvents>& events);
+  std::shared_ptr<InstanceEvents> log_events() const;
 
  private:
   Library() = default;
@@ -132,8 +132,8 @@ class Library {
   int live_instances_ = 0;
   std::atomic<uint32_t> next_instance_index_{0};
 
-  mutable std::mutex log_channel_mutex_;
-  std::weak_ptr<EnvChannel> log_channel_;
+  mutable std::mutex log_events_mutex_;
+  std::weak_ptr<InstanceEvents> log_events_;
 };
 
 }  // namespace flbhost

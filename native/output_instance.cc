@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "env_channel.h"
 #include "host_api.h"
 #include "library.h"
 #include "plugin_thread.h"
@@ -10,10 +9,10 @@
 namespace flbhost {
 
 OutputInstance::OutputInstance(std::shared_ptr<Library> library,
-                               std::shared_ptr<EnvChannel> channel,
+                               std::shared_ptr<InstanceEvents> events,
                                HostInstance* host, int workers)
     : library_(std::move(library)),
-      channel_(std::move(channel)),
+      events_(std::move(events)),
       host_(host),
       workers_(workers < 1 ? 1 : workers) {}
 
@@ -29,7 +28,7 @@ const char* OutputInstance::StateName(State state) {
   return "unknown";
 }
 
-bool OutputInstance::Start(napi_deferred deferred, std::string* error) {
+bool OutputInstance::Start(CompletionId id, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kCreated) {
@@ -40,7 +39,7 @@ bool OutputInstance::Start(napi_deferred deferred, std::string* error) {
   }
   auto self = shared_from_this();
   if (!StartPluginThread("flb-out-" + host_->name,
-                         [self, deferred] { self->InitThenServe(deferred); },
+                         [self, id] { self->InitThenServe(id); },
                          error)) {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = State::kFailed;
@@ -49,7 +48,7 @@ bool OutputInstance::Start(napi_deferred deferred, std::string* error) {
   return true;
 }
 
-void OutputInstance::InitThenServe(napi_deferred deferred) {
+void OutputInstance::InitThenServe(CompletionId start_id) {
   const PluginSymbols& symbols = library_->symbols();
   int result = FLB_ERROR;
   std::string failure;
@@ -76,28 +75,20 @@ void OutputInstance::InitThenServe(napi_deferred deferred) {
   }
 
   bool started = failure.empty() && result > 0;
-  napi_deferred orphaned_close = nullptr;
+  CompletionId orphaned_close = kNobodyWaits;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = started ? State::kRunning : State::kFailed;
     // A close requested while Init ran is served by Serve() below; after a
-    // failed Init nobody serves it, so it is settled here.
+    // failed Init nobody serves it, so it is completed here.
     if (!started && close_requested_) {
-      orphaned_close = close_deferred_;
-      close_deferred_ = nullptr;
+      orphaned_close = close_id_;
+      close_id_ = kNobodyWaits;
     }
   }
-  if (orphaned_close != nullptr) {
-    channel_->PostSettle(orphaned_close, [](Napi::Env env) { return env.Undefined(); });
-  }
-  channel_->PostSettle(deferred, [result, failure](Napi::Env env) -> Napi::Value {
-    if (!failure.empty()) {
-      Napi::Error error = Napi::Error::New(env, failure);
-      error.Set("phase", Napi::String::New(env, "register"));
-      throw error;
-    }
-    return Napi::Number::New(env, result);
-  });
+  if (orphaned_close != kNobodyWaits) events_->Completed(orphaned_close, Completion::Done());
+  events_->Completed(start_id, failure.empty() ? Completion::Code(result)
+                                               : Completion::Failed(failure, "register"));
   if (!started) return;
 
   auto self = shared_from_this();
@@ -125,9 +116,9 @@ void OutputInstance::Serve() {
       running_flushes_++;
       lock.unlock();
       int code = CallFlush(task);
-      // Settled before the count drops, so a close can never overtake the
+      // Completed before the count drops, so a close can never overtake the
       // completion of a flush that was queued before it.
-      channel_->PostFlushDone(task.deferred, code);
+      events_->Completed(task.id, Completion::Code(code));
       task.data.reset();
       lock.lock();
       if (--running_flushes_ == 0) flushes_idle_.notify_all();
@@ -137,16 +128,14 @@ void OutputInstance::Serve() {
     if (close_requested_ && !close_taken_) {
       close_taken_ = true;
       flushes_idle_.wait(lock, [this] { return running_flushes_ == 0; });
-      napi_deferred deferred = close_deferred_;
+      CompletionId close_id = close_id_;
       lock.unlock();
       CallExit();
       lock.lock();
       state_ = State::kClosed;
       work_ready_.notify_all();
       lock.unlock();
-      if (deferred != nullptr) {
-        channel_->PostSettle(deferred, [](Napi::Env env) { return env.Undefined(); });
-      }
+      if (close_id != kNobodyWaits) events_->Completed(close_id, Completion::Done());
       return;
     }
 
@@ -180,7 +169,7 @@ void OutputInstance::CallExit() {
   library_->ReleaseInstanceLocked();
 }
 
-bool OutputInstance::Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> data,
+bool OutputInstance::Flush(CompletionId id, std::unique_ptr<uint8_t[]> data,
                            size_t length, std::string tag, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -189,7 +178,7 @@ bool OutputInstance::Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> da
                (close_requested_ && state_ == State::kRunning ? "closing" : StateName(state_));
       return false;
     }
-    queue_.push_back(FlushTask{deferred, std::move(data), length, std::move(tag)});
+    queue_.push_back(FlushTask{id, std::move(data), length, std::move(tag)});
   }
   work_ready_.notify_one();
   return true;
@@ -201,20 +190,18 @@ size_t OutputInstance::CancelQueued() {
     std::lock_guard<std::mutex> lock(mutex_);
     cancelled.swap(queue_);
   }
-  for (FlushTask& task : cancelled) {
-    channel_->PostSettle(task.deferred, [](Napi::Env env) { return env.Null(); });
-  }
+  for (FlushTask& task : cancelled) events_->Completed(task.id, Completion::Cancelled());
   return cancelled.size();
 }
 
-void OutputInstance::RequestCloseLocked(napi_deferred deferred) {
+void OutputInstance::RequestCloseLocked(CompletionId id) {
   close_requested_ = true;
-  close_deferred_ = deferred;
+  close_id_ = id;
   if (state_ == State::kRunning) state_ = State::kClosing;
   work_ready_.notify_all();
 }
 
-bool OutputInstance::Close(napi_deferred deferred, std::string* error) {
+bool OutputInstance::Close(CompletionId id, std::string* error) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (close_requested_ || state_ == State::kClosed) {
     *error = "instance is already closed";
@@ -224,14 +211,14 @@ bool OutputInstance::Close(napi_deferred deferred, std::string* error) {
     *error = std::string("cannot close: instance is ") + StateName(state_);
     return false;
   }
-  RequestCloseLocked(deferred);
+  RequestCloseLocked(id);
   return true;
 }
 
 void OutputInstance::CloseUnobserved() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (close_requested_) return;
-  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(nullptr);
+  if (state_ == State::kRunning || state_ == State::kStarting) RequestCloseLocked(kNobodyWaits);
 }
 
 void OutputInstance::Abandon() {
@@ -239,9 +226,9 @@ void OutputInstance::Abandon() {
   queue_.clear();
   if (!close_requested_ &&
       (state_ == State::kRunning || state_ == State::kStarting)) {
-    RequestCloseLocked(nullptr);
+    RequestCloseLocked(kNobodyWaits);
   } else if (close_requested_) {
-    close_deferred_ = nullptr;  // its promise dies with the environment
+    close_id_ = kNobodyWaits;  // nobody is left to hear of it
   }
 }
 

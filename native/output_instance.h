@@ -2,8 +2,6 @@
 #ifndef FLBHOST_OUTPUT_INSTANCE_H
 #define FLBHOST_OUTPUT_INSTANCE_H
 
-#include <node_api.h>
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -12,10 +10,10 @@
 #include <string>
 
 #include "abi.h"
+#include "instance_events.h"
 
 namespace flbhost {
 
-class EnvChannel;
 class Library;
 struct HostInstance;
 
@@ -27,33 +25,37 @@ struct HostInstance;
 // FLBPluginOutputPreExit(0), then FLBPluginExitCtx or FLBPluginExit, then
 // the library's Unregister if this was its last instance.
 //
-// The JS thread only queues work and never waits for a plugin, with one
-// exception: environment teardown (Abandon), see there.
+// Results leave through `events`: each operation handed over with a
+// CompletionId is reported once through events->Completed. The caller (the
+// JS thread, for the Node addon) only queues work and never waits for a
+// plugin, with one exception: environment teardown (Abandon), see there.
 class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
  public:
   OutputInstance(std::shared_ptr<Library> library,
-                 std::shared_ptr<EnvChannel> channel, HostInstance* host,
+                 std::shared_ptr<InstanceEvents> events, HostInstance* host,
                  int workers);
 
   HostInstance* host() const { return host_; }
 
-  // --- JS thread. Each returns false with `error` when refused. ---------
-  // Settles `deferred` with FLBPluginInit's return value. A value <= 0 marks
-  // the instance failed: Init is never called again and nothing else runs.
-  bool Start(napi_deferred deferred, std::string* error);
+  // --- the owner's thread. Each returns false with `error` when refused. -
+  // Completes `id` with FLBPluginInit's return value (a code). A value <= 0
+  // marks the instance failed: Init is never called again and nothing else
+  // runs.
+  bool Start(CompletionId id, std::string* error);
   // `data` is the instance's own copy of the chunk (see NativeOutput::Flush).
-  bool Flush(napi_deferred deferred, std::unique_ptr<uint8_t[]> data,
+  // Completes `id` with the plugin's return code.
+  bool Flush(CompletionId id, std::unique_ptr<uint8_t[]> data,
              size_t length, std::string tag, std::string* error);
-  // Drops the flushes queued but not yet started and settles each of their
-  // promises with null ("never run"); returns how many. The engine calls it
+  // Drops the flushes queued but not yet started and completes each of them
+  // as cancelled ("never run"); returns how many. The engine calls it
   // at the end of its grace period: it hands chunks over ahead of the
   // workers, and those must not hold up the close behind them.
   size_t CancelQueued();
-  bool Close(napi_deferred deferred, std::string* error);
+  bool Close(CompletionId id, std::string* error);  // completes `id` when done
   // The JS wrapper was garbage-collected: close in the background.
   void CloseUnobserved();
-  // The environment is going away: queued flushes are dropped (their
-  // promises die with it) and the close goes ahead in the background.
+  // The environment is going away: queued flushes are dropped (nobody is
+  // left to hear of them) and the close goes ahead in the background.
   // Nothing waits: flushes read native copies, never JS memory.
   void Abandon();
 
@@ -61,21 +63,21 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
   enum class State { kCreated, kStarting, kRunning, kClosing, kClosed, kFailed };
 
   struct FlushTask {
-    napi_deferred deferred;
+    CompletionId id;
     std::unique_ptr<uint8_t[]> data;
     size_t length;
     std::string tag;
   };
 
-  void InitThenServe(napi_deferred deferred);  // worker 0
+  void InitThenServe(CompletionId start_id);  // worker 0
   void Serve();                                // every worker
   int CallFlush(FlushTask& task);
   void CallExit();
-  void RequestCloseLocked(napi_deferred deferred);
+  void RequestCloseLocked(CompletionId id);
   static const char* StateName(State state);
 
   const std::shared_ptr<Library> library_;
-  const std::shared_ptr<EnvChannel> channel_;
+  const std::shared_ptr<InstanceEvents> events_;
   HostInstance* const host_;
   const int workers_;
 
@@ -93,7 +95,7 @@ class OutputInstance : public std::enable_shared_from_this<OutputInstance> {
   int running_flushes_ = 0;
   bool close_requested_ = false;
   bool close_taken_ = false;
-  napi_deferred close_deferred_ = nullptr;
+  CompletionId close_id_ = kNobodyWaits;
 };
 
 }  // namespace flbhost

@@ -103,6 +103,11 @@ export interface NativeInput {
   /** While true, the instance keeps the process alive (like a listening socket). */
   setKeepAlive(keep: boolean): void;
   metrics(): Promise<string>;
+  /**
+   * The configured property keys the plugin has not looked up (through
+   * *_get_property, case-insensitively) so far, in config order, each once.
+   */
+  unreadProperties(): string[];
 }
 
 /** One custom instance: FLBPluginInit at start, FLBPluginExit at close. */
@@ -112,6 +117,11 @@ export interface NativeCustom {
   start(): Promise<number>;
   close(): Promise<void>;
   metrics(): Promise<string>;
+  /**
+   * The configured property keys the plugin has not looked up (through
+   * *_get_property, case-insensitively) so far, in config order, each once.
+   */
+  unreadProperties(): string[];
 }
 
 /**
@@ -138,6 +148,11 @@ export interface NativeOutput {
   setLogLevel(level: number): void;
   /** The plugin's metrics in Prometheus text, via its own cmetrics ("" when none). */
   metrics(): Promise<string>;
+  /**
+   * The configured property keys the plugin has not looked up (through
+   * *_get_property, case-insensitively) so far, in config order, each once.
+   */
+  unreadProperties(): string[];
 }
 
 /** Called on the JS thread for every line a plugin logs through log_print. */

@@ -55,6 +55,6 @@ export class CustomInstance {
 export async function createCustomInstance(plugin: PluginLibrary, options: CustomOptions): Promise<CustomInstance> {
   const native = plugin.native.createCustom({ name: options.name, ...instanceSettings(plugin, 'custom', options) });
   const logger = instanceLogger(plugin, native);
-  await startNativeInstance(plugin, native);
+  await startNativeInstance(plugin, native, logger);
   return new CustomInstance(plugin, native, logger);
 }

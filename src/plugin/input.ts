@@ -212,7 +212,7 @@ export async function createInputInstance(plugin: PluginLibrary, options: InputO
   input = new InputInstance(plugin, native, options.tag ?? native.name, logger);
 
   try {
-    await startNativeInstance(plugin, native);
+    await startNativeInstance(plugin, native, logger);
   } catch (error) {
     plugin.backend.detachChunks(native.id);
     throw error;

@@ -41,11 +41,20 @@ export function instanceLogger(
   return logger;
 }
 
+/** What starting an instance needs of its native object. */
+interface StartableInstance {
+  name: string;
+  start(): Promise<number>;
+  unreadProperties(): string[];
+}
+
 /**
  * FLBPluginInit (and PreRun) on the instance's thread. A result <= 0 means
  * the instance is not started, as in Fluent Bit: a PluginError carrying it.
+ * Once started, every configured key the plugin did not read is named on
+ * `logger`: most often a typo, which the plugin itself never reports.
  */
-export async function startNativeInstance(plugin: PluginLibrary, native: { name: string; start(): Promise<number> }): Promise<void> {
+export async function startNativeInstance(plugin: PluginLibrary, native: StartableInstance, logger: HostLogger): Promise<void> {
   const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name, instance: native.name };
   let code: number;
   try {
@@ -55,5 +64,19 @@ export async function startNativeInstance(plugin: PluginLibrary, native: { name:
   }
   if (code <= 0) {
     throw new PluginError(`${native.name}: FLBPluginInit returned ${code}; the instance is not started`, { ...details, returnCode: code });
+  }
+  warnUnreadProperties(native, logger);
+}
+
+/**
+ * Plugins read their configuration in Init (Go plugins through
+ * FLBPluginConfigKey), so a key still unread after Init and PreRun is one
+ * the plugin does not know. A plugin that reads a key only later (at its
+ * first flush, say) gets a needless warning; that is the price of catching
+ * the typo at start-up.
+ */
+function warnUnreadProperties(native: StartableInstance, logger: HostLogger): void {
+  for (const key of native.unreadProperties()) {
+    logger.warn({ property: key }, `property '${key}' of ${native.name} was never read by the plugin; a typo?`);
   }
 }

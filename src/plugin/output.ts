@@ -198,7 +198,7 @@ export async function startOutputInstance(plugin: PluginLibrary, spec: ResolvedO
     workers,
   });
   const logger = instanceLogger(plugin, native);
-  await startNativeInstance(plugin, native);
+  await startNativeInstance(plugin, native, logger);
   logger.debug({ workers, eventFormat }, 'output instance started');
   return new OutputInstance(plugin, native, eventFormat, workers, logger);
 }
