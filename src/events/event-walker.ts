@@ -24,6 +24,11 @@
  * Group markers (EventTime seconds 0xFFFFFFFF/0xFFFFFFFE, i.e. -1/-2 as int32)
  * and EventTime nanoseconds over 999999999 are refused under every policy:
  * flbhost's EventTime cannot carry them, and a Go output must not get them.
+ *
+ * Cost (3.3 MB of 20,000 typical records, CPU-time medians, before → after
+ * this walker replaced the per-file walks): validateChunk v1 161-174 →
+ * 189-196 MB/s, v2→v1 re-encoding 122-131 → 144-149 MB/s, normalisation
+ * 223-293 → 223-267 MB/s (noise on a shared machine; no slowdown measured).
  */
 import { EventTime, MAX_EVENT_SECONDS } from './event-time.js';
 import { describeAt, MsgpackWalkError, readHead, skipValue, type Head } from './msgpack-walk.js';
