@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 
 namespace flbhost {
 
@@ -12,8 +13,14 @@ constexpr uint32_t kMaxSeconds = 0xfffffffd;  // 0xfffffffe/f mark groups
 
 struct Malformed {
   size_t offset;
-  const char* message;
+  std::string message;
 };
+
+// The failure messages of src/events/event-walker.ts and msgpack-walk.ts,
+// word for word: the corpus test (test/unit/chunk-corpus.test.ts) compares
+// what this check reports with what the TypeScript walker reports.
+const char kTruncated[] = "MessagePack value is truncated";
+const std::string kMaxSecondsText = std::to_string(0xfffffffdu);
 
 // A bounds-checked cursor. Every failure throws Malformed, caught by the
 // event loop below, so plugin data can never take the walk out of bounds.
@@ -22,17 +29,17 @@ class Walker {
   Walker(const uint8_t* data, size_t length) : data_(data), length_(length) {}
 
   uint8_t Byte(size_t at) const {
-    if (at >= length_) throw Malformed{at, "MessagePack value is truncated"};
+    if (at >= length_) throw Malformed{at, kTruncated};
     return data_[at];
   }
   uint64_t Uint(size_t at, int bytes) const {
-    if (at + bytes > length_) throw Malformed{at, "MessagePack value is truncated"};
+    if (at + bytes > length_) throw Malformed{at, kTruncated};
     uint64_t value = 0;
     for (int i = 0; i < bytes; i++) value = (value << 8) | data_[at + i];
     return value;
   }
   size_t End(size_t at, uint64_t size, size_t start) const {
-    if (size > length_ || at + size > length_) throw Malformed{start, "MessagePack value is truncated"};
+    if (size > length_ || at + size > length_) throw Malformed{start, kTruncated};
     return at + size;
   }
 
@@ -60,6 +67,40 @@ class Walker {
     }
   }
 
+  // A short name for the value at `at`, as describeAt() in msgpack-walk.ts:
+  // only its header is read; "truncated data" when even that is cut off.
+  std::string Describe(size_t at) const {
+    try {
+      uint8_t b = Byte(at);
+      if (b == 0xc1) return "byte 0xc1";
+      if (b <= 0x7f || b >= 0xe0) return "int";
+      if (b >= 0xa0 && b <= 0xbf) return "str";
+      uint64_t count = 0;
+      size_t next = 0;
+      int ext_type = 0;
+      switch (Kind(at, &count, &next, &ext_type)) {
+        case 'm': return "map of " + std::to_string(count);
+        case 'a': return "array of " + std::to_string(count);
+        case 'e': return "ext type " + std::to_string(ext_type) + " (" + std::to_string(count) + " bytes)";
+        default: break;
+      }
+      switch (b) {
+        case 0xc0: return "nil";
+        case 0xc2: case 0xc3: return "bool";
+        case 0xc4: Uint(at + 1, 1); return "bin";
+        case 0xc5: Uint(at + 1, 2); return "bin";
+        case 0xc6: Uint(at + 1, 4); return "bin";
+        case 0xca: case 0xcb: return "float";
+        case 0xd9: Uint(at + 1, 1); return "str";
+        case 0xda: Uint(at + 1, 2); return "str";
+        case 0xdb: Uint(at + 1, 4); return "str";
+        default: return "int";  // 0xcc-0xd3
+      }
+    } catch (const Malformed&) {
+      return "truncated data";
+    }
+  }
+
   // Steps over one complete value; returns the offset after it.
   size_t Skip(size_t at, int depth) const {
     uint8_t b = Byte(at);
@@ -71,20 +112,20 @@ class Walker {
     switch (Kind(at, &count, &next, &ext_type)) {
       case 'a': {
         if (depth >= kMaxDepth) throw Malformed{at, "nesting deeper than 100"};
-        if (count > length_ - next) throw Malformed{at, "MessagePack value is truncated"};
+        if (count > length_ - next) throw Malformed{at, kTruncated};
         for (uint64_t i = 0; i < count; i++) next = Skip(next, depth + 1);
         return next;
       }
       case 'm': {
         if (depth >= kMaxDepth) throw Malformed{at, "nesting deeper than 100"};
-        if (count * 2 > length_ - next) throw Malformed{at, "MessagePack value is truncated"};
+        if (count * 2 > length_ - next) throw Malformed{at, kTruncated};
         for (uint64_t i = 0; i < count; i++) {
           uint64_t c;
           size_t n;
           int t;
           char key = Kind(next, &c, &n, &t);
           if (key == 'm' || key == 'a' || key == 'e') {
-            throw Malformed{next, "a map key must be a string, number, boolean or nil"};
+            throw Malformed{next, "a map key must be a string, number, boolean or nil; got " + Describe(next)};
           }
           next = Skip(next, depth + 1);
           next = Skip(next, depth + 1);
@@ -93,7 +134,7 @@ class Walker {
       }
       case 'e':
         if (ext_type == 0 && count != 8) {
-          throw Malformed{at, "ext type 0 is Fluent Bit's EventTime and must be 8 bytes"};
+          throw Malformed{at, "ext type 0 is Fluent Bit's EventTime and must be 8 bytes; this one is " + std::to_string(count)};
         }
         return End(next, count, at);
       default:
@@ -118,47 +159,78 @@ class Walker {
     }
   }
 
-  // A timestamp: fixext8 EventTime is left alone; ext8 EventTime, integer
-  // and float seconds are recorded as rewrites.
+  // A timestamp, by the lenient rules of readTimestamp() in event-walker.ts:
+  // fixext8 EventTime is left alone; ext8 EventTime, integer and float
+  // seconds are recorded as rewrites. Truncation is reported at the
+  // timestamp's first byte, as there.
   size_t Timestamp(size_t at, ChunkCheck* check) const {
     uint8_t b = Byte(at);
     uint64_t count = 0;
     size_t next = 0;
     int ext_type = -2;
-    char kind = Kind(at, &count, &next, &ext_type);
-    if (kind == 'e' && ext_type == 0 && count == 8) {
-      size_t end = End(next, 8, at);
-      uint32_t seconds = static_cast<uint32_t>(Uint(next, 4));
-      if (seconds > kMaxSeconds) throw Malformed{at, "EventTime seconds out of range (group markers are not passed on)"};
-      if (b != 0xd7) check->rewrites.push_back({at, end, seconds, static_cast<uint32_t>(Uint(next + 4, 4))});
+    if (b == 0xd7 || b == 0xc7) {
+      char kind = Kind(at, &count, &next, &ext_type);
+      if (kind == 'e' && ext_type == 0 && count == 8) {
+        size_t end = End(next, 8, at);
+        uint32_t seconds = static_cast<uint32_t>(Uint(next, 4));
+        if (seconds > kMaxSeconds) {
+          throw Malformed{at, "group marker events (EventTime seconds 0xFFFFFFFE/0xFFFFFFFF) are not passed to plugins"};
+        }
+        uint32_t nanoseconds = static_cast<uint32_t>(Uint(next + 4, 4));
+        if (nanoseconds > 999999999) {
+          throw Malformed{at, "EventTime nanoseconds " + std::to_string(nanoseconds) + " are over 999999999"};
+        }
+        if (b != 0xd7) check->rewrites.push_back({at, end, seconds, nanoseconds});
+        return end;
+      }
+    }
+    bool is_int = b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3);
+    if (is_int) {
+      size_t end = Skip(at, 0);
+      bool negative = false;
+      uint64_t magnitude = 0;  // the value, or its absolute value when negative
+      int64_t s = 0;
+      if (b <= 0x7f) magnitude = b;
+      else if (b >= 0xe0) s = static_cast<int8_t>(b), negative = true;
+      else if (b >= 0xcc && b <= 0xcf) magnitude = Uint(at + 1, 1 << (b - 0xcc));
+      else {
+        int bytes = 1 << (b - 0xd0);
+        uint64_t raw = Uint(at + 1, bytes);
+        // Sign-extend the big-endian two's complement value.
+        int shift = 64 - 8 * bytes;
+        s = static_cast<int64_t>(raw << shift) >> shift;
+        negative = s < 0;
+        if (!negative) magnitude = static_cast<uint64_t>(s);
+      }
+      if (negative || magnitude > kMaxSeconds) {
+        std::string text = negative ? std::to_string(s) : std::to_string(magnitude);
+        throw Malformed{at, "the timestamp " + text + " is not a time flbhost can carry (0 to " + kMaxSecondsText + " seconds)"};
+      }
+      check->rewrites.push_back({at, end, static_cast<uint32_t>(magnitude), 0});
       return end;
     }
-    double value;
-    size_t end;
-    if (b <= 0x7f) { value = b; end = at + 1; }
-    else if (b == 0xcc) { value = static_cast<double>(Uint(at + 1, 1)); end = at + 2; }
-    else if (b == 0xcd) { value = static_cast<double>(Uint(at + 1, 2)); end = at + 3; }
-    else if (b == 0xce) { value = static_cast<double>(Uint(at + 1, 4)); end = at + 5; }
-    else if (b == 0xcf) { value = static_cast<double>(Uint(at + 1, 8)); end = at + 9; }
-    else if (b == 0xcb) {
-      uint64_t bits = Uint(at + 1, 8);
-      std::memcpy(&value, &bits, 8);
-      end = at + 9;
-    } else if (b == 0xca) {
-      uint32_t bits = static_cast<uint32_t>(Uint(at + 1, 4));
-      float f;
-      std::memcpy(&f, &bits, 4);
-      value = f;
-      end = at + 5;
-    } else {
-      throw Malformed{at, "the timestamp must be an EventTime (ext 0), non-negative integer seconds or float seconds"};
+    if (b == 0xca || b == 0xcb) {
+      size_t end = Skip(at, 0);
+      double value;
+      if (b == 0xcb) {
+        uint64_t bits = Uint(at + 1, 8);
+        std::memcpy(&value, &bits, 8);
+      } else {
+        uint32_t bits = static_cast<uint32_t>(Uint(at + 1, 4));
+        float f;
+        std::memcpy(&f, &bits, 4);
+        value = f;
+      }
+      if (!(value >= 0 && value <= kMaxSeconds)) {
+        throw Malformed{at, "the float timestamp is not a time flbhost can carry (0 to " + kMaxSecondsText + " seconds)"};
+      }
+      double seconds = std::floor(value);
+      double nanos = std::round((value - seconds) * 1e9);
+      if (nanos > 999999999) nanos = 999999999;
+      check->rewrites.push_back({at, end, static_cast<uint32_t>(seconds), static_cast<uint32_t>(nanos)});
+      return end;
     }
-    if (!(value >= 0 && value <= kMaxSeconds)) throw Malformed{at, "the timestamp is not a time flbhost can carry"};
-    double seconds = std::floor(value);
-    double nanos = std::round((value - seconds) * 1e9);
-    if (nanos > 999999999) nanos = 999999999;
-    check->rewrites.push_back({at, end, static_cast<uint32_t>(seconds), static_cast<uint32_t>(nanos)});
-    return end;
+    throw Malformed{at, "the timestamp must be an EventTime (ext type 0, 8 bytes), integer or float seconds; got " + Describe(at)};
   }
 
   // One event; returns the offset after it.
@@ -167,20 +239,20 @@ class Walker {
     size_t next = 0;
     int ext_type = 0;
     if (Kind(at, &count, &next, &ext_type) != 'a' || count != 2) {
-      throw Malformed{at, "an event must be a 2-element array"};
+      throw Malformed{at, "an event must be a 2-element array; got " + Describe(at)};
     }
     size_t header = next;
     if (Kind(header, &count, &next, &ext_type) == 'a') {
-      if (count != 2) throw Malformed{header, "a v2 event header must be [timestamp, metadata]"};
+      if (count != 2) throw Malformed{header, "a v2 event header must be [timestamp, metadata]; got " + Describe(header)};
       size_t meta = Timestamp(next, check);
-      if (Kind(meta, &count, &next, &ext_type) != 'm') throw Malformed{meta, "event metadata must be a map"};
+      if (Kind(meta, &count, &next, &ext_type) != 'm') throw Malformed{meta, "event metadata must be a map; got " + Describe(meta)};
       next = Skip(meta, 1);
       check->has_v2 = true;
     } else {
       next = Timestamp(header, check);
       check->has_v1 = true;
     }
-    if (Kind(next, &count, &header, &ext_type) != 'm') throw Malformed{next, "the record must be a map"};
+    if (Kind(next, &count, &header, &ext_type) != 'm') throw Malformed{next, "the record must be a map; got " + Describe(next)};
     return Skip(next, 1);
   }
 

@@ -30,12 +30,15 @@ struct ChunkCheck {
   std::vector<Rewrite> rewrites;
 };
 
-// Walks `data` as Fluent Bit events with the rules of the output validator
-// (src/events/chunk.ts): each event [ts, map] or [[ts, map], map]; ts an
-// EventTime (ext 0, 8 bytes), or non-negative integer or float seconds;
-// group markers refused; anywhere inside, ext 0 must be 8 bytes and map keys
-// must not be maps, arrays or extensions; nesting at most 100. Never reads
-// past `length`. Runs on the input thread, so JS never walks input data.
+// Walks `data` as Fluent Bit events with the `lenient` policy of the event
+// walker (src/events/event-walker.ts), with the same failure messages and
+// offsets: each event [ts, map] or [[ts, map], map]; ts an EventTime (ext 0,
+// 8 bytes), or non-negative integer (any encoding) or float seconds; group
+// markers and nanoseconds over 999999999 refused; anywhere inside, ext 0
+// must be 8 bytes and map keys must not be maps, arrays or extensions;
+// containers at depth 100 refused (the record is at 1). Never reads past
+// `length`. Runs on the input thread, so JS never walks input data.
+// test/unit/chunk-corpus.test.ts checks it against the TypeScript walker.
 ChunkCheck CheckInputChunk(const uint8_t* data, size_t length);
 
 // The valid prefix with every rewrite applied (timestamps as fixext8).

@@ -9,10 +9,10 @@
  * a Chunk skips the walk, which is what keeps the flush path cheap.
  */
 import { ChunkError } from '../errors.js';
-import { describeAt, MsgpackWalkError, readHead, skipValue } from './msgpack-walk.js';
+import { walkChunk, type ChunkWalk, type EventFormat, type EventLayout } from './event-walker.js';
 
 /** Output event formats: v1 `[EventTime, record]`, v2 `[[EventTime, metadata], record]`. */
-export type EventFormat = 'v1' | 'v2';
+export type { EventFormat };
 
 const validated: unique symbol = Symbol('flbhost.validatedChunk');
 
@@ -32,87 +32,11 @@ export function isChunk(value: unknown): value is Chunk {
   return typeof value === 'object' && value !== null && (value as Chunk)[validated] === true;
 }
 
-/** Byte ranges of one event, for re-encoding without decoding. */
-interface EventSpan {
-  time: number; // offset of the 10-byte EventTime
-  timeLength: number;
-  metadata?: [number, number];
-  record: [number, number];
-}
-
-
-/** Checks the EventTime at `offset`; returns its encoded length. */
-function checkEventTime(data: Uint8Array, offset: number): number {
-  const head = readHead(data, offset);
-  if (head.kind !== 'ext' || head.type !== 0 || head.length !== 8) {
-    throw new MsgpackWalkError(
-      `the timestamp must be an EventTime (ext type 0, 8 bytes); got ${describeAt(data, offset)}`,
-      offset,
-    );
-  }
-  if (head.next + 8 > data.length) throw new MsgpackWalkError('MessagePack value is truncated', offset);
-  const seconds = new DataView(data.buffer, data.byteOffset + head.next, 4).getUint32(0);
-  if (seconds >= 0xfffffffe) {
-    throw new MsgpackWalkError(
-      'group marker events (EventTime seconds 0xFFFFFFFE/0xFFFFFFFF) are not passed to plugins',
-      offset,
-    );
-  }
-  return head.next + 8 - offset;
-}
-
-function walkEvent(data: Uint8Array, start: number): { span: EventSpan; format: EventFormat; end: number } {
-  const outer = readHead(data, start);
-  if (outer.kind !== 'array' || outer.count !== 2) {
-    throw new MsgpackWalkError(`an event must be a 2-element array; got ${describeAt(data, start)}`, start);
-  }
-  let offset = outer.next;
-  const first = readHead(data, offset);
-  let span: EventSpan;
-  let format: EventFormat;
-  if (first.kind === 'array') {
-    if (first.count !== 2) {
-      throw new MsgpackWalkError(`a v2 event header must be [EventTime, metadata]; got ${describeAt(data, offset)}`, offset);
-    }
-    const time = first.next;
-    const timeLength = checkEventTime(data, time);
-    const metadataStart = time + timeLength;
-    if (readHead(data, metadataStart).kind !== 'map') {
-      throw new MsgpackWalkError(`event metadata must be a map; got ${describeAt(data, metadataStart)}`, metadataStart);
-    }
-    offset = skipValue(data, metadataStart);
-    span = { time, timeLength, metadata: [metadataStart, offset], record: [0, 0] };
-    format = 'v2';
-  } else {
-    const timeLength = checkEventTime(data, offset);
-    span = { time: offset, timeLength, record: [0, 0] };
-    offset += timeLength;
-    format = 'v1';
-  }
-  if (readHead(data, offset).kind !== 'map') {
-    throw new MsgpackWalkError(`the record must be a map; got ${describeAt(data, offset)}`, offset);
-  }
-  const end = skipValue(data, offset);
-  span.record = [offset, end];
-  return { span, format, end };
-}
-
-function walkChunk(data: Uint8Array): { spans: EventSpan[]; formats: Set<EventFormat> } {
-  const spans: EventSpan[] = [];
-  const formats = new Set<EventFormat>();
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      const event = walkEvent(data, offset);
-      spans.push(event.span);
-      formats.add(event.format);
-      offset = event.end;
-    } catch (error) {
-      if (error instanceof MsgpackWalkError) throw new ChunkError(error.message, spans.length, error.offset);
-      throw error;
-    }
-  }
-  return { spans, formats };
+/** Walks `data` with the strict policy; throws ChunkError at the first refused event. */
+function walkStrict(data: Uint8Array): ChunkWalk {
+  const walk = walkChunk(data, 'strict');
+  if (walk.failure) throw new ChunkError(walk.failure.message, walk.failure.event, walk.failure.offset);
+  return walk;
 }
 
 /**
@@ -121,35 +45,35 @@ function walkChunk(data: Uint8Array): { spans: EventSpan[]; formats: Set<EventFo
  * dropped on the way to v1). Throws ChunkError naming the event and offset.
  */
 export function validateChunk(data: Uint8Array, format: EventFormat = 'v1'): Chunk {
-  const { spans, formats } = walkChunk(data);
-  if (formats.size === 0 || (formats.size === 1 && formats.has(format))) {
-    return trustedChunk(data, format, spans.length);
-  }
-  return trustedChunk(reencode(data, spans, format), format, spans.length);
+  const { events, hasV1, hasV2 } = walkStrict(data);
+  if (format === 'v1' ? !hasV2 : !hasV1) return trustedChunk(data, format, events.length);
+  return trustedChunk(reencode(data, events, format), format, events.length);
 }
 
 /** Returns `chunk` in `format`, re-encoding only when it differs. */
 export function convertChunk(chunk: Chunk, format: EventFormat): Chunk {
   if (chunk.format === format || chunk.events === 0) return chunk;
-  const { spans } = walkChunk(chunk.data);
-  return trustedChunk(reencode(chunk.data, spans, format), format, spans.length);
+  const { events } = walkStrict(chunk.data);
+  return trustedChunk(reencode(chunk.data, events, format), format, events.length);
 }
 
 const EMPTY_MAP = 0x80;
 
-function reencode(data: Uint8Array, spans: EventSpan[], format: EventFormat): Uint8Array {
+/** The events in `format`, their bytes copied as they are (an ext8 EventTime stays ext8). */
+function reencode(data: Uint8Array, events: EventLayout[], format: EventFormat): Uint8Array {
   let size = 0;
-  for (const s of spans) {
-    const recordLength = s.record[1] - s.record[0];
-    size += format === 'v1' ? 1 + s.timeLength + recordLength : 2 + s.timeLength + metadataLength(s) + recordLength;
+  for (const s of events) {
+    const recordLength = s.end - s.record;
+    const timeLength = s.timeEnd - s.time;
+    size += format === 'v1' ? 1 + timeLength + recordLength : 2 + timeLength + metadataLength(s) + recordLength;
   }
   const out = new Uint8Array(size);
   let o = 0;
-  for (const s of spans) {
+  for (const s of events) {
     out[o++] = 0x92;
     if (format === 'v2') out[o++] = 0x92;
-    out.set(data.subarray(s.time, s.time + s.timeLength), o);
-    o += s.timeLength;
+    out.set(data.subarray(s.time, s.timeEnd), o);
+    o += s.timeEnd - s.time;
     if (format === 'v2') {
       if (s.metadata) {
         out.set(data.subarray(s.metadata[0], s.metadata[1]), o);
@@ -158,13 +82,13 @@ function reencode(data: Uint8Array, spans: EventSpan[], format: EventFormat): Ui
         out[o++] = EMPTY_MAP;
       }
     }
-    out.set(data.subarray(s.record[0], s.record[1]), o);
-    o += s.record[1] - s.record[0];
+    out.set(data.subarray(s.record, s.end), o);
+    o += s.end - s.record;
   }
   return out;
 }
 
-function metadataLength(s: EventSpan): number {
+function metadataLength(s: EventLayout): number {
   return s.metadata ? s.metadata[1] - s.metadata[0] : 1;
 }
 

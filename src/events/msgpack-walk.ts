@@ -120,6 +120,7 @@ function signedType(buf: Uint8Array, offset: number): number {
 
 /** A short human name for the value at `offset`, for error messages. */
 export function describeAt(buf: Uint8Array, offset: number): string {
+  if (buf[offset] === 0xc1) return 'byte 0xc1';
   try {
     const head = readHead(buf, offset);
     if (head.kind === 'ext') return `ext type ${head.type} (${head.length} bytes)`;
@@ -132,19 +133,21 @@ export function describeAt(buf: Uint8Array, offset: number): string {
 
 /**
  * Steps over one complete value and returns the offset after it. Beyond
- * well-formedness it refuses what a Go plugin's decoder cannot survive:
- * ext type 0 that is not 8 bytes (fluent-bit-go decodes every ext 0 as an
- * EventTime and indexes 8 bytes) and map keys that are maps, arrays or
- * extensions (unhashable in Go: decoding them panics).
+ * well-formedness, when `goSafe` (the default) it refuses what a Go plugin's
+ * decoder cannot survive: ext type 0 that is not 8 bytes (fluent-bit-go
+ * decodes every ext 0 as an EventTime and indexes 8 bytes) and map keys that
+ * are maps, arrays or extensions (unhashable in Go: decoding them panics).
+ * `depth` is the nesting level of this value (a record is at 1: inside its
+ * event); a container at MAX_DEPTH is refused.
  */
-export function skipValue(buf: Uint8Array, offset: number, depth = 0): number {
+export function skipValue(buf: Uint8Array, offset: number, depth = 0, goSafe = true): number {
   const head = readHead(buf, offset);
   switch (head.kind) {
     case 'str':
     case 'bin':
       return checkEnd(buf, head.next + head.length, offset);
     case 'ext':
-      if (head.type === 0 && head.length !== 8) {
+      if (goSafe && head.type === 0 && head.length !== 8) {
         throw new MsgpackWalkError(
           `ext type 0 is Fluent Bit's EventTime and must be 8 bytes; this one is ${head.length}`,
           offset,
@@ -156,7 +159,7 @@ export function skipValue(buf: Uint8Array, offset: number, depth = 0): number {
       // Each element takes at least one byte: refuse impossible counts early.
       if (head.count > buf.length - head.next) throw truncated(offset);
       let next = head.next;
-      for (let i = 0; i < head.count; i++) next = skipValue(buf, next, depth + 1);
+      for (let i = 0; i < head.count; i++) next = skipValue(buf, next, depth + 1, goSafe);
       return next;
     }
     case 'map': {
@@ -164,12 +167,14 @@ export function skipValue(buf: Uint8Array, offset: number, depth = 0): number {
       if (head.count * 2 > buf.length - head.next) throw truncated(offset);
       let next = head.next;
       for (let i = 0; i < head.count; i++) {
-        const key = readHead(buf, next);
-        if (key.kind === 'map' || key.kind === 'array' || key.kind === 'ext') {
-          throw new MsgpackWalkError(`a map key must be a string, number, boolean or nil; got ${describeAt(buf, next)}`, next);
+        if (goSafe) {
+          const key = readHead(buf, next);
+          if (key.kind === 'map' || key.kind === 'array' || key.kind === 'ext') {
+            throw new MsgpackWalkError(`a map key must be a string, number, boolean or nil; got ${describeAt(buf, next)}`, next);
+          }
         }
-        next = skipValue(buf, next, depth + 1);
-        next = skipValue(buf, next, depth + 1);
+        next = skipValue(buf, next, depth + 1, goSafe);
+        next = skipValue(buf, next, depth + 1, goSafe);
       }
       return next;
     }

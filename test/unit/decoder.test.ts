@@ -69,12 +69,12 @@ describe('decodeChunk (input data)', () => {
     const good = bytes([0x92], EXT0, record({ ok: true }));
     const cases: Array<[Uint8Array, RegExp]> = [
       [bytes([0x2a]), /an event must be a 2-element array/],
-      [bytes([0x92, 0xd6, 0xff, 0, 0, 0, 1], record({})), /timestamp must be an EventTime .* got a MessagePack timestamp \(ext type -1\)/],
-      [bytes([0x92, 0xff], record({})), /got the number -1/],
-      [bytes([0x92], EXT0, [0x91, 0x01]), /the record must be a map; got an array of 1/],
+      [bytes([0x92, 0xd6, 0xff, 0, 0, 0, 1], record({})), /timestamp must be an EventTime .* got ext type -1 \(4 bytes\)/],
+      [bytes([0x92, 0xff], record({})), /the timestamp -1 is not a time/],
+      [bytes([0x92], EXT0, [0x91, 0x01]), /the record must be a map; got array of 1/],
       [bytes([0x92], EXT0, [0x82, 0xa1, 0x61]), /truncated/],
       [bytes([0x92], EXT0, [0x81, 0xa1, 0x61, 0xc1]), /0xc1/],
-      [bytes([0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], record({})), /seconds must be an integer/],
+      [bytes([0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], record({})), /group marker/],
     ];
     for (const [bad, pattern] of cases) {
       const { events, failure } = decodeChunk(bytes(good, good, bad, good), 't');
