@@ -1,17 +1,17 @@
 /**
  * One input in a pipeline: runs its plugin (push-style start() or a
  * collect() loop), turns what it produces into trusted chunks, counts its
- * bytes while outputs hold them, and pauses it when its Mem_Buf_Limit or the
- * queue limit of an output it feeds is reached. It resumes once both are
- * back under half their limit (so a consumer that frees one chunk at a time
- * does not bounce the plugin between pause and resume).
+ * bytes while outputs hold them (bufferedBytes), and pauses it when its
+ * Mem_Buf_Limit or the queue limit of an output it feeds is reached. It
+ * resumes once both are back under half their limit (byte-accounting.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Chunk, EventFormat } from '../events/chunk.js';
 import { ChunkWriter, type LogEvent } from '../events/encoder.js';
 import { normalizeInputChunk } from '../events/normalize.js';
+import { ByteCount, mayResume, mustPause, type BufferOwner } from './byte-accounting.js';
 import { emptyInputMetrics, type InputMetrics } from './counters.js';
-import type { Contributor, OutputRunner } from './output-runner.js';
+import type { OutputRunner } from './output-runner.js';
 import type { InputContext, InputPlugin, InputSink } from './plugin-api.js';
 
 export interface InputRunnerOptions {
@@ -29,13 +29,16 @@ export interface InputRunnerOptions {
   route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[];
 }
 
-export class InputRunner extends EventEmitter implements Contributor {
+export class InputRunner extends EventEmitter implements BufferOwner {
   readonly name: string;
   readonly tag: string;
   readonly plugin: InputPlugin;
   readonly context: InputContext;
   private readonly metricsValue: InputMetrics = emptyInputMetrics();
-  private readonly feeds = new Set<OutputRunner>();
+  /** bufferedBytes: this input's data routed to outputs and not settled yet, once per output. */
+  private readonly buffered: ByteCount;
+  /** The queued bytes of every output this input has fed: all must be under half to resume. */
+  private readonly feeds = new Set<ByteCount>();
   private pausedByPressure = false;
   private stopped = false;
   private ended = false;
@@ -47,6 +50,7 @@ export class InputRunner extends EventEmitter implements Contributor {
     this.name = options.name;
     this.tag = options.tag;
     this.plugin = options.plugin;
+    this.buffered = ByteCount.memBufLimit(options.memBufLimit);
     const sink: InputSink = {
       events: (events, tag) => this.acceptEvents(events, tag ?? this.tag),
       raw: (data, tag) => this.acceptRaw(data, tag ?? this.tag),
@@ -66,7 +70,7 @@ export class InputRunner extends EventEmitter implements Contributor {
   }
 
   metrics(): InputMetrics {
-    return { ...this.metricsValue, paused: this.pausedByPressure };
+    return { ...this.metricsValue, bufferedBytes: this.buffered.bytes, paused: this.pausedByPressure };
   }
 
   async init(): Promise<void> {
@@ -90,17 +94,15 @@ export class InputRunner extends EventEmitter implements Contributor {
     await this.plugin.exit?.();
   }
 
-  /** Contributor: an output is done with `bytes` of this input's data. */
+  /** BufferOwner: an output is done with `bytes` of this input's data. */
   release(bytes: number): void {
-    this.metricsValue.bufferedBytes -= bytes;
+    this.buffered.release(bytes);
   }
 
   /** After outputs released bytes: resume if every limit is back under its mark. */
   reconsider(): void {
     if (!this.pausedByPressure || this.stopped) return;
-    const limit = this.options.memBufLimit;
-    if (limit > 0 && this.metricsValue.bufferedBytes > limit / 2) return;
-    for (const output of this.feeds) if (!output.belowResumeMark) return;
+    if (!mayResume(this.buffered, this.feeds)) return;
     this.pausedByPressure = false;
     this.plugin.resume?.();
     if (this.plugin.collect && !this.collectTimer) this.scheduleCollect(0);
@@ -154,23 +156,21 @@ export class InputRunner extends EventEmitter implements Contributor {
       this.emit('unrouted', tag, chunk.events);
       return !this.pausedByPressure;
     }
-    m.bufferedBytes += chunk.data.length * outputs.length;
-    for (const output of outputs) this.feeds.add(output);
+    this.buffered.add(chunk.data.length * outputs.length);
+    for (const output of outputs) this.feeds.add(output.queued);
     this.checkPressure(outputs);
     return !this.pausedByPressure;
   }
 
   private checkPressure(outputs: OutputRunner[]): void {
     if (this.pausedByPressure || this.stopped) return;
-    const limit = this.options.memBufLimit;
-    const overOwn = limit > 0 && this.metricsValue.bufferedBytes >= limit;
-    if (!overOwn && !outputs.some((output) => output.overLimit)) return;
+    if (!mustPause(this.buffered, outputs.map((output) => output.queued))) return;
     this.pausedByPressure = true;
     this.metricsValue.pauses++;
     clearTimeout(this.collectTimer);
     this.collectTimer = undefined;
     this.plugin.pause?.();
-    this.context.logger.debug({ bufferedBytes: this.metricsValue.bufferedBytes }, 'paused: buffer limit reached');
+    this.context.logger.debug({ bufferedBytes: this.buffered.bytes }, 'paused: buffer limit reached');
     this.emit('pause');
   }
 

@@ -1,48 +1,36 @@
 /**
- * One output in a pipeline: the chunks it is building (one open chunk per
- * tag), the chunks waiting for it, the flushes in flight and the retries
- * scheduled, all counted in bytes against its queue limit. In flight means
- * handed to the plugin: at most `workers` chunks, or, for a plugin that
- * queues flushes itself (.so outputs), as many as fit in half the queue
- * limit (see OutputPlugin.queuesFlushes).
+ * One output in a pipeline: flushes the sealed chunks routed to it (the
+ * chunk store holds them), one Delivery each, through its queue
+ * (output-queue.ts: `workers` at a time, or ahead for plugins that queue
+ * flushes), retries through its scheduler (retry-scheduler.ts), and settles
+ * every chunk with the store exactly once: delivered, dropped, or abandoned
+ * at the end of the grace period. The bytes routed to it count against its
+ * queue limit (byte-accounting.ts) from the append until that settle.
  */
 import { trustedChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
 import { FlushCancelledError } from '../errors.js';
 import type { FlushResult } from '../plugin/output.js';
-import { canRetry, retryDelaySeconds } from './backoff.js';
+import { ByteCount, type BufferOwner } from './byte-accounting.js';
 import type { OutputMetrics } from './counters.js';
+import { OutputQueue } from './output-queue.js';
 import type { OutputChunk, OutputContext, OutputPlugin } from './plugin-api.js';
+import { RetryScheduler } from './retry-scheduler.js';
+import type { ChunkPiece, ChunkStore, Named, SettleOutcome, StoredChunk } from './store/chunk-store.js';
 
-/** Who put how many bytes into a chunk, so they can be released when it is done. */
-export interface Contributor {
-  release(bytes: number): void;
-}
+/** The input a chunk's bytes count against, released when an output settles it. */
+export type ChunkSource = Named & BufferOwner;
 
-interface Piece {
-  data: Uint8Array;
-  format: EventFormat;
-}
+type Stored = StoredChunk<ChunkSource, OutputRunner>;
 
-interface OpenChunk {
-  tag: string;
-  pieces: Piece[];
-  bytes: number;
-  events: number;
-  contributions: Map<Contributor, number>;
-}
-
-interface QueuedChunk {
-  tag: string;
-  pieces: Piece[];
-  /** Assembled on first use (TS outputs, format conversion). */
-  chunk?: Chunk;
-  bytes: number;
-  events: number;
-  contributions: Map<Contributor, number>;
+/** This output's side of one chunk it owes: its retries, and the chunk assembled in its format once needed. */
+interface Delivery {
+  readonly stored: Stored;
+  readonly bytes: number;
   /** Retries scheduled so far (0 before the first retry). */
   retries: number;
-  retryTimer?: NodeJS.Timeout;
+  /** Assembled on first use (TS outputs, format conversion), kept across retries. */
+  assembled?: Chunk;
 }
 
 export interface OutputRunnerOptions {
@@ -55,26 +43,24 @@ export interface OutputRunnerOptions {
   retryLimit: number;
   /** Bytes at which the inputs feeding this output are paused. */
   queueLimit: number;
-  /** A chunk is sealed once it holds this many bytes (Fluent Bit: ~2 MB). */
-  chunkSize: number;
   schedulerBase: number;
   schedulerCap: number;
+  /** Where the chunks live; settled here when this output is done with one. */
+  store: ChunkStore<ChunkSource, OutputRunner>;
   /** Told when bytes leave the output, so paused inputs can be resumed. */
   onRelease(): void;
 }
 
 export class OutputRunner {
   readonly name: string;
-  private readonly open = new Map<string, OpenChunk>();
-  private readonly ready: QueuedChunk[] = [];
-  private readonly waiting = new Set<QueuedChunk>();
-  private readonly flying = new Set<QueuedChunk>();
-  private inFlight = 0;
-  private inFlightBytes = 0;
-  /** After abandon(): late results are counted, never retried. */
+  /** queuedBytes: routed here and not settled yet (open, queued, waiting, in flight). */
+  readonly queued: ByteCount;
+  private readonly queue: OutputQueue<Delivery>;
+  private readonly retries: RetryScheduler<Delivery>;
+  /** Chunks routed here and not settled yet (queuedChunks), counted from when they open. */
+  private owed = 0;
+  /** After close(): late results are counted, never retried. */
   private closed = false;
-  private queuedBytes = 0;
-  private shuttingDown = false;
   private idleWaiters: Array<() => void> = [];
   private readonly counters = {
     records: 0,
@@ -92,55 +78,42 @@ export class OutputRunner {
 
   constructor(private readonly options: OutputRunnerOptions) {
     this.name = options.name;
-  }
-
-  get overLimit(): boolean {
-    return this.queuedBytes >= this.options.queueLimit;
-  }
-
-  get belowResumeMark(): boolean {
-    return this.queuedBytes <= this.options.queueLimit / 2;
+    this.queued = new ByteCount(options.queueLimit);
+    this.queue = new OutputQueue({ workers: options.workers, aheadBytes: options.plugin.queuesFlushes === true ? options.queueLimit / 2 : undefined });
+    this.retries = new RetryScheduler({
+      base: options.schedulerBase,
+      cap: options.schedulerCap,
+      limit: options.retryLimit,
+      due: (delivery) => {
+        this.queue.push(delivery);
+        this.pump();
+      },
+    });
   }
 
   get idle(): boolean {
-    return this.queuedBytes === 0 && this.inFlight === 0;
+    return this.queued.bytes === 0 && this.queue.inFlight === 0;
   }
 
-  /** Adds events (already encoded, trusted) to the open chunk for `tag`. */
-  append(tag: string, chunk: Chunk, from: Contributor): void {
-    const bytes = chunk.data.length;
-    let open = this.open.get(tag);
-    // Chunks stay within the chunk size; only a single larger append exceeds it.
-    if (open && open.bytes + bytes > this.options.chunkSize) {
-      this.seal(tag);
-      open = undefined;
-    }
-    if (!open) {
-      open = { tag, pieces: [], bytes: 0, events: 0, contributions: new Map() };
-      this.open.set(tag, open);
-    }
-    open.pieces.push({ data: chunk.data, format: chunk.format });
-    open.bytes += bytes;
-    open.events += chunk.events;
-    open.contributions.set(from, (open.contributions.get(from) ?? 0) + bytes);
-    this.queuedBytes += bytes;
-    if (open.bytes >= this.options.chunkSize) this.seal(tag);
+  /** Bytes appended to a chunk routed here: held against the queue limit until settled. */
+  hold(bytes: number): void {
+    this.queued.add(bytes);
   }
 
-  /** Flush tick (and shutdown): every open chunk becomes a queued chunk. */
-  sealAll(): void {
-    for (const tag of [...this.open.keys()]) this.seal(tag);
+  /** A chunk routed here opened: this output owes it an answer. */
+  owe(): void {
+    this.owed++;
+  }
+
+  /** A sealed chunk routed here: queued for a flush. */
+  enqueue(stored: Stored): void {
+    this.queue.push({ stored, bytes: stored.bytes, retries: 0 });
+    this.pump();
   }
 
   /** Shutdown: no more waiting for backoff; retries happen now (within the limit). */
   beginShutdown(): void {
-    this.shuttingDown = true;
-    this.sealAll();
-    for (const queued of [...this.waiting]) {
-      clearTimeout(queued.retryTimer);
-      this.waiting.delete(queued);
-      this.ready.push(queued);
-    }
+    for (const delivery of this.retries.hurry()) this.queue.push(delivery);
     this.pump();
   }
 
@@ -151,37 +124,36 @@ export class OutputRunner {
   }
 
   /**
-   * End of the grace period: what is left (open, queued, waiting for a retry,
-   * or in flight and not yet confirmed) is reported and dropped, counted. A
-   * flush still in flight may yet return ok (then it counts as delivered),
-   * but nothing is retried any more.
+   * End of the grace period: nothing is dispatched or retried any more, and
+   * chunks queued ahead inside the plugin's adapter and not yet started come
+   * back as cancelled (counted as dropped in dispatch()).
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.options.plugin.cancelQueued?.();
+  }
+
+  /**
+   * After close(): what is left (queued, waiting for a retry, or in flight
+   * and not yet confirmed) is reported and dropped, counted. A flush still
+   * in flight may yet return ok (then it counts as delivered), but nothing
+   * is retried any more.
    */
   abandon(): { chunks: number; records: number; bytes: number } {
-    this.closed = true;
-    // Chunks queued ahead inside the plugin's adapter and not yet started
-    // come back as cancelled (counted as dropped in dispatch()).
-    this.options.plugin.cancelQueued?.();
+    this.close();
     const left = { chunks: 0, records: 0, bytes: 0 };
-    for (const flying of this.flying) {
+    const count = (delivery: Delivery) => {
       left.chunks++;
-      left.records += flying.events;
-      left.bytes += flying.bytes;
-    }
-    const drop = (q: { events: number; bytes: number; contributions: Map<Contributor, number> }) => {
-      left.chunks++;
-      left.records += q.events;
-      left.bytes += q.bytes;
-      this.counters.droppedRecords += q.events;
-      this.settle(q);
+      left.records += delivery.stored.records;
+      left.bytes += delivery.bytes;
     };
-    for (const open of this.open.values()) drop(open);
-    this.open.clear();
-    for (const queued of this.ready.splice(0)) drop(queued);
-    for (const queued of this.waiting) {
-      clearTimeout(queued.retryTimer);
-      drop(queued);
+    for (const flying of this.queue.inFlightItems()) count(flying);
+    for (const delivery of [...this.queue.takeAllWaiting(), ...this.retries.cancelAll()]) {
+      count(delivery);
+      this.counters.droppedRecords += delivery.stored.records;
+      this.settle(delivery, 'abandoned');
     }
-    this.waiting.clear();
     this.checkIdle();
     return left;
   }
@@ -197,65 +169,39 @@ export class OutputRunner {
       retriedRecords: c.retriedRecords,
       retriesFailed: c.retriesFailed,
       droppedRecords: c.droppedRecords,
-      queuedBytes: this.queuedBytes,
-      queuedChunks: this.open.size + this.ready.length + this.waiting.size + this.inFlight,
-      inFlight: this.inFlight,
+      queuedBytes: this.queued.bytes,
+      queuedChunks: this.owed,
+      inFlight: this.queue.inFlight,
       flushLatencyMs: { count: c.latencyCount, avg: c.latencyCount ? c.latencyTotal / c.latencyCount : 0, max: c.latencyMax },
     };
   }
 
-  private seal(tag: string): void {
-    const open = this.open.get(tag);
-    if (!open) return;
-    this.open.delete(tag);
-    this.ready.push({
-      tag,
-      pieces: open.pieces,
-      bytes: open.bytes,
-      events: open.events,
-      contributions: open.contributions,
-      retries: 0,
-    });
-    this.pump();
-  }
-
-  /** One chunk in this output's format, copying the pieces once. */
-  private assemble(queued: QueuedChunk): Chunk {
-    const format = this.options.format;
-    const data = queued.pieces.length === 1 ? queued.pieces[0]!.data : concat(queued.pieces, queued.bytes);
-    if (queued.pieces.every((piece) => piece.format === format)) return trustedChunk(data, format, queued.events);
-    return validateChunk(data, format); // re-encodes the events in the other format
-  }
-
   private pump(): void {
-    while (!this.closed && this.ready.length > 0 && this.mayDispatch(this.ready[0]!)) {
-      void this.dispatch(this.ready.shift()!);
+    if (!this.closed) {
+      for (let next = this.queue.take(); next !== undefined; next = this.queue.take()) void this.dispatch(next);
     }
     this.checkIdle();
   }
 
-  /** `workers` chunks may always be in flight; a plugin that queues flushes takes more, up to half the queue limit. */
-  private mayDispatch(next: QueuedChunk): boolean {
-    if (this.inFlight < this.options.workers) return true;
-    return this.options.plugin.queuesFlushes === true && this.inFlightBytes + next.bytes <= this.options.queueLimit / 2;
-  }
-
-  private async dispatch(queued: QueuedChunk): Promise<void> {
-    this.inFlight++;
-    this.inFlightBytes += queued.bytes;
-    this.flying.add(queued);
-    const { plugin, context } = this.options;
-    let decoded: DecodedEvent[] | undefined;
+  private async dispatch(delivery: Delivery): Promise<void> {
+    const { plugin, context, store } = this.options;
+    const { stored } = delivery;
+    const tag = stored.tag;
+    // A durable store may hold the chunk on disk only; the memory store's are always up.
+    if (!stored.up) await store.bringUp(stored);
+    const pieces = store.pieces(stored);
     const format = this.options.format;
-    const whole = () => (queued.chunk ??= this.assemble(queued));
+    const sameFormat = () => pieces.every((piece) => piece.format === format);
+    const whole = () => (delivery.assembled ??= assemble(pieces, stored, format));
+    let decoded: DecodedEvent[] | undefined;
     const outputChunk: OutputChunk = {
-      tag: queued.tag,
+      tag,
       get chunk() {
         return whole();
       },
-      records: queued.events,
-      events: () => (decoded ??= decodeChunk(whole().data, queued.tag).events),
-      pieces: () => (queued.pieces.every((piece) => piece.format === format) ? queued.pieces.map((piece) => piece.data) : undefined),
+      records: stored.records,
+      events: () => (decoded ??= decodeChunk(whole().data, tag).events),
+      pieces: () => (sameFormat() ? pieces.map((piece) => piece.data) : undefined),
     };
     const started = performance.now();
     let result: FlushResult | 'cancelled';
@@ -265,72 +211,67 @@ export class OutputRunner {
       if (error instanceof FlushCancelledError) {
         result = 'cancelled'; // abandon() has reported it already
       } else {
-        context.logger.error({ tag: queued.tag, err: error }, `flush failed: ${(error as Error)?.message ?? String(error)}; the chunk is dropped for this output`);
+        context.logger.error({ tag, err: error }, `flush failed: ${(error as Error)?.message ?? String(error)}; the chunk is dropped for this output`);
         result = 'error';
       }
     }
-    this.inFlight--;
-    this.inFlightBytes -= queued.bytes;
-    this.flying.delete(queued);
+    this.queue.landed(delivery);
     const c = this.counters;
     if (result === 'cancelled') {
       // It never reached the plugin: dropped, and its wait is not a latency.
-      c.droppedRecords += queued.events;
-      this.settle(queued);
+      c.droppedRecords += stored.records;
+      this.settle(delivery, 'abandoned');
     } else {
       const latency = performance.now() - started;
       c.latencyCount++;
       c.latencyTotal += latency;
       c.latencyMax = Math.max(c.latencyMax, latency);
-      this.settleResult(queued, result);
+      this.settleResult(delivery, result);
     }
     this.pump();
   }
 
-  private settleResult(queued: QueuedChunk, result: FlushResult): void {
+  private settleResult(delivery: Delivery, result: FlushResult): void {
     const c = this.counters;
     const { logger } = this.options.context;
+    const { tag, records } = delivery.stored;
     if (result === 'ok') {
-      c.records += queued.events;
-      c.bytes += queued.bytes;
+      c.records += records;
+      c.bytes += delivery.bytes;
       c.chunks++;
-      this.settle(queued);
+      this.settle(delivery, 'delivered');
       return;
     }
-    if (result === 'retry' && !this.closed && canRetry(this.options.retryLimit, queued.retries)) {
-      queued.retries++;
+    if (result === 'retry' && !this.closed && this.retries.allows(delivery.retries)) {
+      delivery.retries++;
       c.retries++;
-      c.retriedRecords += queued.events;
-      this.scheduleRetry(queued);
+      c.retriedRecords += records;
+      const seconds = this.retries.schedule(delivery, delivery.retries);
+      logger.debug({ tag, retry: delivery.retries, inSeconds: seconds }, 'flush returned retry');
       return;
     }
+    let outcome: SettleOutcome = 'dropped';
     if (result === 'retry' && this.closed) {
-      logger.warn({ tag: queued.tag, records: queued.events }, `flush returned retry after the grace period: ${queued.events} record(s) dropped for this output`);
+      outcome = 'abandoned';
+      logger.warn({ tag, records }, `flush returned retry after the grace period: ${records} record(s) dropped for this output`);
     } else if (result === 'retry') {
       c.retriesFailed++;
-      logger.warn({ tag: queued.tag, records: queued.events, retries: queued.retries }, `chunk cannot be retried (Retry_Limit ${this.options.retryLimit} reached): ${queued.events} record(s) dropped for this output`);
+      logger.warn({ tag, records, retries: delivery.retries }, `chunk cannot be retried (Retry_Limit ${this.options.retryLimit} reached): ${records} record(s) dropped for this output`);
     } else {
       c.errors++;
-      logger.warn({ tag: queued.tag, records: queued.events }, `flush returned error: ${queued.events} record(s) dropped for this output`);
+      logger.warn({ tag, records }, `flush returned error: ${records} record(s) dropped for this output`);
     }
-    c.droppedRecords += queued.events;
-    this.settle(queued);
+    c.droppedRecords += records;
+    this.settle(delivery, outcome);
   }
 
-  private scheduleRetry(queued: QueuedChunk): void {
-    const seconds = this.shuttingDown ? 0 : retryDelaySeconds(this.options.schedulerBase, this.options.schedulerCap, queued.retries);
-    this.options.context.logger.debug({ tag: queued.tag, retry: queued.retries, inSeconds: seconds }, 'flush returned retry');
-    this.waiting.add(queued);
-    queued.retryTimer = setTimeout(() => {
-      if (!this.waiting.delete(queued)) return;
-      this.ready.push(queued);
-      this.pump();
-    }, seconds * 1000);
-  }
-
-  private settle(done: { bytes: number; contributions: Map<Contributor, number> }): void {
-    this.queuedBytes -= done.bytes;
-    for (const [contributor, bytes] of done.contributions) contributor.release(bytes);
+  /** This output is done with the chunk: its bytes leave both counts, and the store hears it. */
+  private settle(delivery: Delivery, outcome: SettleOutcome): void {
+    const { stored } = delivery;
+    this.queued.release(delivery.bytes);
+    this.owed--;
+    stored.input.release(delivery.bytes);
+    this.options.store.settle(stored, this, outcome);
     this.options.onRelease();
   }
 
@@ -342,7 +283,14 @@ export class OutputRunner {
   }
 }
 
-function concat(pieces: Piece[], total: number): Uint8Array {
+/** The chunk in the output's format, copying the pieces once. */
+function assemble(pieces: readonly ChunkPiece[], stored: Stored, format: EventFormat): Chunk {
+  const data = pieces.length === 1 ? pieces[0]!.data : concat(pieces, stored.bytes);
+  if (pieces.every((piece) => piece.format === format)) return trustedChunk(data, format, stored.records);
+  return validateChunk(data, format); // re-encodes the events in the other format
+}
+
+function concat(pieces: readonly ChunkPiece[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const piece of pieces) {

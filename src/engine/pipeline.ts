@@ -35,6 +35,8 @@ import type { PluginMetric } from '../plugin/metrics.js';
 import { propertiesOf } from './properties.js';
 import { Router } from './router.js';
 import { soInputFactory, soOutputFactory } from './so-plugins.js';
+import type { ChunkStore } from './store/chunk-store.js';
+import { MemoryChunkStore } from './store/memory-store.js';
 
 export interface Undelivered {
   chunks: number;
@@ -89,6 +91,8 @@ export class Pipeline extends EventEmitter {
   private stopping?: Promise<ShutdownReport>;
   private readonly warnedUnrouted = new Set<string>();
   private readonly service: ServiceSpec;
+  /** Chunks per input and tag, each routed to the outputs matching its tag (a durable store slots in here). */
+  private readonly store: ChunkStore<InputRunner, OutputRunner>;
   private planned?: PipelinePlan;
 
   constructor(private readonly config: PipelineConfig) {
@@ -96,6 +100,17 @@ export class Pipeline extends EventEmitter {
     this.logger = config.logger ?? getDefaultLogger();
     // The service settings need no plugin: refused here, before anything loads.
     this.service = planService(config.service);
+    this.store = new MemoryChunkStore<InputRunner, OutputRunner>({
+      chunkSize: this.service.chunkSize,
+      listener: {
+        opened: (chunk) => {
+          for (const output of chunk.routes) output.owe();
+        },
+        sealed: (chunk) => {
+          for (const output of chunk.routes) output.enqueue(chunk);
+        },
+      },
+    });
   }
 
   /** Loads plugins, makes the plan, initialises every instance (customs, outputs, then inputs), then starts the inputs. */
@@ -245,7 +260,7 @@ export class Pipeline extends EventEmitter {
       workers: spec.workers,
       retryLimit: spec.retryLimit,
       queueLimit: spec.queueLimit,
-      chunkSize: this.service.chunkSize,
+      store: this.store,
       schedulerBase: this.service.schedulerBase,
       schedulerCap: this.service.schedulerCap,
       onRelease: () => this.onRelease(),
@@ -298,14 +313,17 @@ export class Pipeline extends EventEmitter {
 
   private route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[] {
     const targets = this.router!.route(tag).map((index) => this.outputs[index]!);
-    for (const output of targets) output.append(tag, chunk, input);
+    if (targets.length === 0) return targets;
+    // Held against each output's queue limit before the store may seal and hand it over.
+    for (const output of targets) output.hold(chunk.data.length);
+    this.store.append(input, tag, targets, chunk);
     // Data is waiting: keep the process alive until it is flushed.
-    if (targets.length > 0) this.flushTimer?.ref();
+    this.flushTimer?.ref();
     return targets;
   }
 
   private onFlushTick(): void {
-    for (const output of this.outputs) output.sealAll();
+    this.store.sealAll();
     if (this.outputs.every((output) => output.idle)) this.flushTimer?.unref();
   }
 
@@ -353,12 +371,16 @@ export class Pipeline extends EventEmitter {
       if (!(await untilDeadline(input.exit()))) exitTimedOut.push(input.name);
     }
     // 2. Every open chunk closes, retries stop waiting, flushes get the grace period.
+    this.store.sealAll();
     for (const output of this.outputs) output.beginShutdown();
     const drained = await untilDeadline(Promise.all(this.outputs.map((output) => output.whenIdle())));
     clearInterval(this.flushTimer);
 
-    // 3. What is left is reported, then outputs exit.
+    // 3. What is left is reported, then outputs exit. Outputs close first, so
+    // that chunks routed during the grace period are reported, not flushed.
     const undelivered: Record<string, Undelivered> = {};
+    for (const output of this.outputs) output.close();
+    this.store.sealAll();
     for (const output of this.outputs) {
       const left = output.abandon();
       if (left.chunks > 0) {
@@ -375,6 +397,7 @@ export class Pipeline extends EventEmitter {
       if (!exited) exitTimedOut.push(output.name);
     }
     for (const custom of this.customs) await custom.close().catch(() => undefined);
+    await this.store.close();
     this.state = 'stopped';
     const report = { complete: drained && Object.keys(undelivered).length === 0, undelivered, exitTimedOut };
     this.emit('stopped', report);
