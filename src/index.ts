@@ -6,20 +6,20 @@
  *   await out.flush('app.logs', [{ record: { msg: 'hello' } }]);
  *   await out.close();
  */
-export { loadPlugin, PluginLibrary, PROXY_SYMBOLS, type LoadOptions } from './plugin/library.js';
-export { OutputInstance, flushResultOf, MAX_CHUNK_BYTES, type FlushResult, type OutputOptions, type OutputState } from './plugin/output.js';
-export { InputInstance, DEFAULT_INPUT_BUFFER_LIMIT, type InputOptions, type InputChunk, type InputEvent, type InputStats } from './plugin/input.js';
-export { CustomInstance, type CustomOptions } from './plugin/custom.js';
-export { parsePrometheusText, type PluginMetric } from './plugin/metrics.js';
-export { inspectPlugin, formatInspectReport, type InspectReport } from './plugin/inspect.js';
+export { loadPlugin, PluginLibrary, PROXY_SYMBOLS, type LoadOptions } from './proxy/library.js';
+export { OutputInstance, flushResultOf, MAX_CHUNK_BYTES, type FlushResult, type OutputOptions, type OutputState } from './proxy/output.js';
+export { InputInstance, DEFAULT_INPUT_BUFFER_LIMIT, type InputOptions, type InputChunk, type InputEvent, type InputStats } from './proxy/input.js';
+export { CustomInstance, type CustomOptions } from './proxy/custom.js';
+export { parsePrometheusText, type PluginMetric } from './proxy/metrics.js';
+export { inspectPlugin, formatInspectReport, type InspectReport } from './proxy/inspect.js';
 export { expandEnv, isReservedKey, prepareProperties, type PluginKind, type PropertiesInput } from './plan/properties.js';
-export type { GoBuildInfo, GoModule } from './plugin/go-buildinfo.js';
+export type { GoBuildInfo, GoModule } from './proxy/go-buildinfo.js';
 export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
 export { decodeChunk, MsgpackExtension, type DecodedEvent, type DecodeResult, type DecodeFailure } from './events/decoder.js';
 export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
-export { Pipeline, type ShutdownReport, type Undelivered, type PipelineMetrics } from './engine/pipeline.js';
-export type { PipelineConfig, ServiceConfig, InputConfig, OutputConfig, CustomConfig } from './engine/config.js';
+export { Pipeline, type ShutdownReport, type Undelivered, type PipelineMetrics } from './pipeline/pipeline.js';
+export type { PipelineConfig, ServiceConfig, InputConfig, OutputConfig, CustomConfig } from './plan/config.js';
 export type { InputMetrics, OutputMetrics } from './engine/counters.js';
 export type {
   InputPlugin,

@@ -10,7 +10,7 @@
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
 import type { EventFormat } from '../events/chunk.js';
 import type { DecodedEvent } from '../events/decoder.js';
-import type { FlushResult } from '../plugin/output.js';
+import type { FlushResult } from '../proxy/output.js';
 
 export type CallbackResult = FlushResult | boolean | void | undefined;
 

@@ -12,7 +12,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
 import type { DecodedEvent } from '../events/decoder.js';
-import type { FlushResult } from '../plugin/output.js';
+import type { FlushResult } from '../proxy/output.js';
 import { eventToJson, recordToJson } from './json-format.js';
 import { JSON_DATE_KEYS, readJsonDateOptions, type JsonDateOptions } from './json-date.js';
 import { PropertyReader } from './property-reader.js';

@@ -3,7 +3,7 @@
  * nothing. Useful to measure a pipeline without an output's cost.
  */
 import type { OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
-import type { FlushResult } from '../plugin/output.js';
+import type { FlushResult } from '../proxy/output.js';
 
 class NullOutput implements OutputPlugin {
   readonly name = 'null';

@@ -9,7 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
-import type { FlushResult } from '../plugin/output.js';
+import type { FlushResult } from '../proxy/output.js';
 import { eventToJson } from './json-format.js';
 import { JSON_DATE_KEYS, readJsonDateOptions, type JsonDateOptions } from './json-date.js';
 import { PropertyReader } from './property-reader.js';

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { FlbhostError } from '../errors.js';
-import { formatInspectReport, inspectPlugin } from '../plugin/inspect.js';
+import { formatInspectReport, inspectPlugin } from '../proxy/inspect.js';
 import { parseArgs, UsageError } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand } from './run.js';
 

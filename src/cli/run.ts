@@ -5,8 +5,8 @@
  */
 import { pino } from 'pino';
 import { loadConfigFile } from '../config/index.js';
-import type { InputConfig, OutputConfig, PipelineConfig } from '../engine/config.js';
-import { Pipeline } from '../engine/pipeline.js';
+import type { InputConfig, OutputConfig, PipelineConfig } from '../plan/config.js';
+import { Pipeline } from '../pipeline/pipeline.js';
 import { FlbhostError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { CustomConfig, InputConfig, OutputConfig, PipelineConfig, ServiceConfig } from '../engine/config.js';
+import type { CustomConfig, InputConfig, OutputConfig, PipelineConfig, ServiceConfig } from '../plan/config.js';
 import { parseServiceValue, SERVICE_KEYS } from '../plan/service.js';
 import { expandVariables } from '../plan/expand.js';
 import { LoadContext, resolvePluginPath, type RawEntry, type RawPlugin, type RawSection } from './common.js';

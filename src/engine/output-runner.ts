@@ -10,7 +10,7 @@
 import { trustedChunk, validateChunk, type Chunk, type EventFormat } from '../events/chunk.js';
 import { decodeChunk, type DecodedEvent } from '../events/decoder.js';
 import { FlushCancelledError } from '../errors.js';
-import type { FlushResult } from '../plugin/output.js';
+import type { FlushResult } from '../proxy/output.js';
 import { ByteCount, type BufferOwner } from './byte-accounting.js';
 import type { OutputMetrics } from './counters.js';
 import { OutputQueue } from './output-queue.js';

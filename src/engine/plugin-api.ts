@@ -7,8 +7,8 @@
 import type { Chunk, EventFormat } from '../events/chunk.js';
 import type { DecodedEvent } from '../events/decoder.js';
 import type { LogEvent } from '../events/encoder.js';
-import type { FlushResult } from '../plugin/output.js';
-import type { PluginMetric } from '../plugin/metrics.js';
+import type { FlushResult } from '../proxy/output.js';
+import type { PluginMetric } from '../proxy/metrics.js';
 import type { HostLogger } from '../logging.js';
 
 /** Instance properties as a plugin sees them: reserved keys removed, ${ENV} expanded. */

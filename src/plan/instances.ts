@@ -7,7 +7,7 @@
 import { ConfigError } from '../errors.js';
 import type { EventFormat } from '../events/chunk.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
-import type { CustomConfig, InputConfig, OutputConfig } from '../engine/config.js';
+import type { CustomConfig, InputConfig, OutputConfig } from './config.js';
 import type { PluginTraits } from '../engine/plugin-api.js';
 import { closestWords } from './closest.js';
 import { prepareProperties, type PluginKind } from './properties.js';

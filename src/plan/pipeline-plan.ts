@@ -5,7 +5,7 @@
  * step and cannot disagree.
  */
 import { ConfigError } from '../errors.js';
-import type { PipelineConfig } from '../engine/config.js';
+import type { PipelineConfig } from './config.js';
 import { planCustom, planInput, planOutput, PlanContext, type PlannedPlugin } from './instances.js';
 import type { PluginKind } from './properties.js';
 import { planService } from './service.js';

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
-import type { ServiceConfig } from '../engine/config.js';
+import type { ServiceConfig } from './config.js';
 import { parseSeconds, parseSize } from './values.js';
 
 export interface ServiceSpec {

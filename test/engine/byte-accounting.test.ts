@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Pipeline } from '../../src/index.js';
 import { ByteCount, mayResume, mustPause } from '../../src/engine/byte-accounting.js';
-import type { FlushResult } from '../../src/plugin/output.js';
+import type { FlushResult } from '../../src/proxy/output.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { recordingOutput } from '../helpers/test-output.js';
 import { waitFor } from '../helpers/wait.js';

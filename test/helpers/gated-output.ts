@@ -4,7 +4,7 @@
  * the flushes running at the same time (workers).
  */
 import type { DecodedEvent } from '../../src/events/decoder.js';
-import type { FlushResult } from '../../src/plugin/output.js';
+import type { FlushResult } from '../../src/proxy/output.js';
 import type { OutputPluginFactory } from '../../src/engine/plugin-api.js';
 
 export interface GatedOutput {

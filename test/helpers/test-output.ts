@@ -3,7 +3,7 @@
  * chunk it is handed (decoded) and answers what the test tells it to.
  */
 import type { DecodedEvent } from '../../src/events/decoder.js';
-import type { FlushResult } from '../../src/plugin/output.js';
+import type { FlushResult } from '../../src/proxy/output.js';
 import type { OutputPluginFactory } from '../../src/engine/plugin-api.js';
 
 export interface RecordingOutput {

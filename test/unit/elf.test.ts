@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { elfArchName, hostElfMachine, readElfInfo, type Elf } from '../../src/plugin/elf.js';
+import { elfArchName, hostElfMachine, readElfInfo, type Elf } from '../../src/proxy/elf.js';
 import {
   GO_BUILDINFO_SECTION,
   parseGoBuildInfo,
   readGoBuildInfo,
   unquoteGoString,
-} from '../../src/plugin/go-buildinfo.js';
+} from '../../src/proxy/go-buildinfo.js';
 
 const run = promisify(execFile);
 const goFixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'go');

@@ -4,11 +4,11 @@
  */
 import type { EventFormat } from '../events/chunk.js';
 import { trustedChunk, validateChunk } from '../events/chunk.js';
-import type { InputChunk, InputInstance } from '../plugin/input.js';
-import type { PluginLibrary } from '../plugin/library.js';
-import type { PluginMetric } from '../plugin/metrics.js';
-import type { FlushResult, OutputInstance } from '../plugin/output.js';
-import type { InputContext, InputPlugin, InputPluginFactory, InstanceSettings, OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from './plugin-api.js';
+import type { InputChunk, InputInstance } from '../proxy/input.js';
+import type { PluginLibrary } from '../proxy/library.js';
+import type { PluginMetric } from '../proxy/metrics.js';
+import type { FlushResult, OutputInstance } from '../proxy/output.js';
+import type { InputContext, InputPlugin, InputPluginFactory, InstanceSettings, OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
 
 type SoInstanceSettings = InstanceSettings;
 

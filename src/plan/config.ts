@@ -8,8 +8,8 @@
 import type { EventFormat } from '../events/chunk.js';
 import type { Backend } from '../backend/backend.js';
 import type { HostLogger, LogLevelName } from '../logging.js';
-import type { PropertiesInput } from '../plan/properties.js';
-import type { PluginFactory } from './plugin-api.js';
+import type { PropertiesInput } from './properties.js';
+import type { PluginFactory } from '../engine/plugin-api.js';
 
 export interface ServiceConfig {
   /** Seconds between flushes of open chunks (Fluent Bit `Flush`, default 1). */
