@@ -41,6 +41,8 @@ export class InputRunner extends EventEmitter implements BufferOwner {
   private readonly feeds = new Set<ByteCount>();
   private pausedByPressure = false;
   private stopped = false;
+  /** Set when the outputs have closed: data that still arrives can go nowhere. */
+  private refusing = false;
   private ended = false;
   private collectTimer?: NodeJS.Timeout;
   private collecting = false;
@@ -87,6 +89,15 @@ export class InputRunner extends EventEmitter implements BufferOwner {
     this.stopped = true;
     clearTimeout(this.collectTimer);
     this.plugin.pause?.();
+  }
+
+  /**
+   * Shutdown, once the outputs have closed: anything the plugin still hands
+   * over (an exit that outlived Grace) is counted as dropped and logged,
+   * instead of opening a chunk nothing will ever flush.
+   */
+  refuseLateData(): void {
+    this.refusing = true;
   }
 
   async exit(): Promise<void> {
@@ -150,6 +161,10 @@ export class InputRunner extends EventEmitter implements BufferOwner {
     const m = this.metricsValue;
     m.records += chunk.events;
     m.bytes += chunk.data.length;
+    if (this.refusing) {
+      this.countDropped(chunk.events, 'they arrived after the grace period, when the outputs had closed');
+      return false;
+    }
     const outputs = this.options.route(this, tag, chunk);
     if (outputs.length === 0) {
       m.unroutedRecords += chunk.events;

@@ -208,8 +208,8 @@ export class OutputRunner {
     try {
       result = await plugin.flush(outputChunk, context);
     } catch (error) {
-      if (error instanceof FlushCancelledError) {
-        result = 'cancelled'; // abandon() has reported it already
+      if (error instanceof FlushCancelledError && this.closed) {
+        result = 'cancelled'; // cancelled at the Grace deadline: abandon() has reported it already
       } else {
         context.logger.error({ tag, err: error }, `flush failed: ${(error as Error)?.message ?? String(error)}; the chunk is dropped for this output`);
         result = 'error';

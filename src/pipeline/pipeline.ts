@@ -379,6 +379,7 @@ export class Pipeline extends EventEmitter {
     // 3. What is left is reported, then outputs exit. Outputs close first, so
     // that chunks routed during the grace period are reported, not flushed.
     const undelivered: Record<string, Undelivered> = {};
+    for (const input of this.inputs) input.refuseLateData();
     for (const output of this.outputs) output.close();
     this.store.sealAll();
     for (const output of this.outputs) {

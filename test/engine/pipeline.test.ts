@@ -4,22 +4,13 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { EventTime, Pipeline } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { cPlugin } from '../helpers/paths.js';
+import { pipelineHarness } from '../helpers/pipeline-harness.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
 import { recordingOutput } from '../helpers/test-output.js';
 import { waitFor } from '../helpers/wait.js';
 
 const dir = tempDir();
-const fast = { flush: 0.05, grace: 5, schedulerBase: 0.01, schedulerCap: 0.05 };
-let running: Pipeline[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((p) => p.stop()));
-  running = [];
-});
-function pipeline(config: ConstructorParameters<typeof Pipeline>[0]): Pipeline {
-  const p = new Pipeline({ logger: captureLogger().logger, ...config, service: { ...fast, ...config.service } });
-  running.push(p);
-  return p;
-}
+const pipeline = pipelineHarness();
 
 describe('pipeline: routing', () => {
   it('routes by Tag and Match (wildcards) and Match_Regex, one record to several outputs', async () => {
@@ -286,6 +277,7 @@ describe('pipeline: graceful shutdown', () => {
     const report = await p.stop();
     expect(Date.now() - started).toBeLessThan(3000); // not the 30 s flush nor the 60 s backoff
     expect(report.complete).toBe(true);
+    expect(out.calls.map((c) => c.result)).toEqual(['retry', 'ok']);
     expect(out.delivered().map((e) => e.record.a)).toEqual([1]);
     expect(out.exited).toEqual(['recorder.0']);
   });

@@ -1,14 +1,17 @@
 /**
  * Safety net for stop(): retries waiting for their backoff happen at once,
  * Grace -1 waits for flushes as long as they take, and an output whose exit
- * does not finish in time is named in the report.
+ * does not finish in time is named in the report, and data that arrives
+ * after the outputs closed is counted and logged.
  */
 import { describe, expect, it } from 'vitest';
 import { cPlugin } from '../helpers/paths.js';
-import { pipelineHarness } from '../helpers/pipeline-harness.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { pipelineHarness, sleep } from '../helpers/pipeline-harness.js';
 import { recordingOutput } from '../helpers/test-output.js';
 import { waitFor } from '../helpers/wait.js';
-import type { OutputPluginFactory } from '../../src/index.js';
+import { FlushCancelledError, type OutputPluginFactory } from '../../src/index.js';
+import type { InputContext, InputPluginFactory } from '../../src/engine/plugin-api.js';
 
 const pipeline = pipelineHarness();
 
@@ -34,23 +37,6 @@ describe('safety: pending retries at shutdown', () => {
     expect(Date.now() - started).toBeLessThan(2500); // within Grace, not at its end
     expect(out.calls.map((c) => c.result)).toEqual(['retry', 'ok']);
     expect(p.metrics().outputs['recorder.0']).toMatchObject({ records: 1, droppedRecords: 0, queuedChunks: 0 });
-  });
-
-  it('retries at once a chunk first attempted during stop()', async () => {
-    const out = recordingOutput();
-    out.answer = ({ attempt }) => (attempt === 1 ? 'retry' : 'ok');
-    const p = pipeline({
-      // The chunk is still open at stop() (30 s flush); its retry must not wait 60 s.
-      service: { flush: 30, schedulerBase: 60, schedulerCap: 60, grace: 3 },
-      register: [out.factory],
-      inputs: [{ name: 'lib', tag: 't' }],
-      outputs: [{ name: 'recorder', match: '*', retryLimit: 3 }],
-    });
-    await p.start();
-    p.input('lib.0').push({ a: 1 });
-    const report = await p.stop();
-    expect(report.complete).toBe(true);
-    expect(out.calls.map((c) => c.result)).toEqual(['retry', 'ok']);
   });
 });
 
@@ -141,5 +127,54 @@ describe('safety: exitTimedOut', () => {
     // Everything was delivered: only the exit was late.
     expect(report.complete).toBe(true);
     expect(quick.delivered()).toHaveLength(1);
+  });
+});
+
+describe('safety: data after the grace period', () => {
+  it('counts and logs what an input hands over after the outputs closed, instead of losing it silently', async () => {
+    const { logger, lines } = captureLogger();
+    const late: InputPluginFactory = {
+      kind: 'input',
+      name: 'late',
+      description: 'pushes two records from an exit that outlives Grace',
+      create: () => {
+        let sink: InputContext['sink'] | undefined;
+        return {
+          name: 'late',
+          start: (ctx) => {
+            sink = ctx.sink;
+          },
+          exit: async () => {
+            await sleep(500);
+            sink!.events([{ record: { n: 1 } }, { record: { n: 2 } }]);
+          },
+        };
+      },
+    };
+    const out = recordingOutput();
+    const p = pipeline({ logger, service: { grace: 0.2 }, register: [late, out.factory], inputs: [{ name: 'late', tag: 't' }], outputs: [{ name: 'recorder', match: '*' }] });
+    await p.start();
+    const report = await p.stop();
+    expect(report.exitTimedOut).toEqual(['late.0']);
+    await waitFor(() => p.metrics().inputs['late.0']!.droppedRecords === 2, 5000, 'the late records to be counted');
+    expect(p.metrics().inputs['late.0']).toMatchObject({ records: 2, droppedRecords: 2 });
+    expect(p.metrics().outputs['recorder.0']).toMatchObject({ records: 0, queuedChunks: 0, queuedBytes: 0 });
+    expect(lines.some((l) => /records dropped: they arrived after the grace period/.test(l.msg))).toBe(true);
+  });
+});
+
+describe('safety: a cancellation the engine did not ask for', () => {
+  it('counts a FlushCancelledError thrown by a running plugin as an error, logged, not as a silent drop', async () => {
+    const { logger, lines } = captureLogger();
+    const out = recordingOutput();
+    out.answer = () => {
+      throw new FlushCancelledError('recorder.0', 't');
+    };
+    const p = pipeline({ logger, register: [out.factory], inputs: [{ name: 'lib', tag: 't' }], outputs: [{ name: 'recorder', match: '*' }] });
+    await p.start();
+    p.input('lib.0').push({ a: 1 });
+    await waitFor(() => p.metrics().outputs['recorder.0']!.errors === 1, 5000, 'the flush to count as an error');
+    expect(p.metrics().outputs['recorder.0']).toMatchObject({ errors: 1, droppedRecords: 1, records: 0 });
+    expect(lines.some((l) => /flush failed: .*was cancelled/.test(l.msg))).toBe(true);
   });
 });

@@ -38,6 +38,8 @@ export class MemoryChunkStore<I extends Named, O extends Named> implements Chunk
   }
 
   append(input: I, tag: string, routes: readonly O[], batch: Chunk): void {
+    // The engine refuses data once its outputs have closed; a chunk opened now would never be flushed.
+    if (this.closed) throw new Error(`data for tag '${tag}' appended after the store closed`);
     const bytes = batch.data.length;
     let byTag = this.open.get(input);
     if (!byTag) {
