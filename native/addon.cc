@@ -26,13 +26,6 @@ namespace {
 
 std::atomic<uint64_t> g_next_instance_id{1};
 
-Napi::Error ErrorWithPhase(Napi::Env env, const std::string& message,
-                           const std::string& phase) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("phase", Napi::String::New(env, phase));
-  return error;
-}
-
 napi_deferred NewDeferred(Napi::Env env, napi_value* promise) {
   napi_deferred deferred = nullptr;
   NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, promise), nullptr);

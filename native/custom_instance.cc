@@ -41,8 +41,7 @@ bool CustomInstance::Start(CompletionId id, std::string* error) {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->state_ = failure.empty() && result > 0 ? State::kRunning : State::kFailed;
     }
-    self->events_->Completed(id, failure.empty() ? Completion::Code(result)
-                                                 : Completion::Failed(failure, "register"));
+    self->events_->Completed(id, Completion::InitResult(failure, result));
   }, error);
 }
 

@@ -79,7 +79,14 @@ bool EnvChannel::Post(Item item) {
   return true;
 }
 
+Napi::Error ErrorWithPhase(Napi::Env env, const std::string& message, const std::string& phase) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("phase", Napi::String::New(env, phase));
+  return error;
+}
+
 bool EnvChannel::Completed(CompletionId id, Completion completion) {
+  if (id == kNobodyWaits) return true;  // no promise to settle
   return Post(Item{DeferredOf(id), std::move(completion)});
 }
 
@@ -129,30 +136,34 @@ void EnvChannel::Drain(Napi::Env env) {
   for (Item& item : batch) {
     Napi::HandleScope scope(env);
     if (auto* completion = std::get_if<Completion>(&item.payload)) {
-      Settle(env, item.deferred, *completion);
-      EndOp(env);
+      SettleGuarded(env, item.deferred, [&] { Settle(env, item.deferred, *completion); });
     } else if (auto* settle = std::get_if<Settler>(&item.payload)) {
-      napi_value result = nullptr;
-      napi_value failure = nullptr;
-      try {
-        result = (*settle)(env);
-      } catch (const Napi::Error& e) {
-        failure = e.Value();
-      } catch (const std::exception& e) {
-        failure = Napi::Error::New(env, e.what()).Value();
-      }
-      if (failure != nullptr) {
-        napi_reject_deferred(env, item.deferred, failure);
-      } else {
+      SettleGuarded(env, item.deferred, [&] {
+        napi_value result = (*settle)(env);
         napi_resolve_deferred(env, item.deferred, result ? result : env.Undefined());
-      }
-      EndOp(env);
+      });
     } else if (auto* log = std::get_if<LogRecord>(&item.payload)) {
       DeliverLog(env, *log);
     } else if (auto* chunk = std::get_if<InputChunk>(&item.payload)) {
       DeliverInput(env, *chunk);
     }
   }
+}
+
+// Runs `settle`, which resolves or rejects `deferred`; if making the value
+// throws (a Node-API call failing), the promise is rejected with that error
+// instead, and the rest of the batch is still delivered. Either way the
+// operation no longer keeps the process alive.
+template <typename Work>
+void EnvChannel::SettleGuarded(Napi::Env env, napi_deferred deferred, Work settle) {
+  try {
+    settle();
+  } catch (const Napi::Error& e) {
+    napi_reject_deferred(env, deferred, e.Value());
+  } catch (const std::exception& e) {
+    napi_reject_deferred(env, deferred, Napi::Error::New(env, e.what()).Value());
+  }
+  EndOp(env);
 }
 
 void EnvChannel::Settle(Napi::Env env, napi_deferred deferred, const Completion& completion) {
@@ -170,12 +181,9 @@ void EnvChannel::Settle(Napi::Env env, napi_deferred deferred, const Completion&
     case Completion::Kind::kCancelled:
       value = env.Null();
       break;
-    case Completion::Kind::kFailed: {
-      Napi::Error error = Napi::Error::New(env, completion.text);
-      error.Set("phase", Napi::String::New(env, completion.phase));
-      napi_reject_deferred(env, deferred, error.Value());
+    case Completion::Kind::kFailed:
+      napi_reject_deferred(env, deferred, ErrorWithPhase(env, completion.text, completion.phase).Value());
       return;
-    }
   }
   napi_resolve_deferred(env, deferred, value);
 }

@@ -39,6 +39,10 @@ namespace flbhost {
 //
 // Completion ids are napi_deferreds (IdOf / DeferredOf): the core hands them
 // back verbatim, so settling a flush's promise needs no lookup.
+// A JS Error carrying `phase` (load, register, init, flush, exit), as the
+// addon rejects with.
+Napi::Error ErrorWithPhase(Napi::Env env, const std::string& message, const std::string& phase);
+
 class EnvChannel : public InstanceEvents {
  public:
   explicit EnvChannel(Napi::Env env);
@@ -97,6 +101,8 @@ class EnvChannel : public InstanceEvents {
   bool Post(Item item);
   void Drain(Napi::Env env);
   void Settle(Napi::Env env, napi_deferred deferred, const Completion& completion);
+  template <typename Work>
+  void SettleGuarded(Napi::Env env, napi_deferred deferred, Work settle);
   void DeliverLog(Napi::Env env, const LogRecord& record);
   void DeliverInput(Napi::Env env, InputChunk& chunk);
 

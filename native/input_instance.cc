@@ -86,8 +86,7 @@ void InputInstance::Run(CompletionId start_id) {
       close_id_ = kNobodyWaits;
     }
   }
-  events_->Completed(start_id, failure.empty() ? Completion::Code(result)
-                                               : Completion::Failed(failure, "register"));
+  events_->Completed(start_id, Completion::InitResult(failure, result));
   if (orphaned_close != kNobodyWaits) events_->Completed(orphaned_close, Completion::Done());
   if (!started) return;
 

@@ -60,6 +60,11 @@ struct Completion {
     c.phase = std::move(phase);
     return c;
   }
+  // How an instance's start ended: Init's return code, or the failure that
+  // kept Init from running (registering the library again failed).
+  static Completion InitResult(const std::string& failure, int code) {
+    return failure.empty() ? Code(code) : Failed(failure, "register");
+  }
 };
 
 // A line a plugin logged through flb_api.log_print.

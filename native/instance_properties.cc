@@ -7,8 +7,9 @@ namespace flbhost {
 
 namespace {
 
-bool SameKey(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && strncasecmp(a.c_str(), b.c_str(), a.size()) == 0;
+// Fluent Bit's rule for property keys: same length, letters in any case.
+bool SameKey(const std::string& name, const char* key, size_t length) {
+  return name.size() == length && strncasecmp(name.c_str(), key, length) == 0;
 }
 
 }  // namespace
@@ -23,11 +24,12 @@ const char* InstanceProperties::Lookup(const char* key) const {
   if (key == nullptr) return nullptr;
   size_t length = strlen(key);
   for (size_t i = 0; i < pairs_.size(); i++) {
-    const std::string& name = pairs_[i].first;
-    if (name.size() == length && strncasecmp(name.c_str(), key, length) == 0) {
+    if (SameKey(pairs_[i].first, key, length)) {
       // Relaxed: the flag is only a record, read later from the JS thread
-      // after the plugin thread's Init result was handed over.
-      read_[i].store(true, std::memory_order_relaxed);
+      // after the plugin thread's Init result was handed over. Stored once:
+      // a plugin reading a key on every flush, from several workers, does
+      // not keep writing the same cache line.
+      if (!read_[i].load(std::memory_order_relaxed)) read_[i].store(true, std::memory_order_relaxed);
       return pairs_[i].second.c_str();
     }
   }
@@ -41,7 +43,7 @@ std::vector<std::string> InstanceProperties::Unread() const {
     // read when its first occurrence was; later duplicates are skipped.
     bool first_occurrence = true;
     for (size_t j = 0; j < i && first_occurrence; j++) {
-      if (SameKey(pairs_[j].first, pairs_[i].first)) first_occurrence = false;
+      if (SameKey(pairs_[j].first, pairs_[i].first.c_str(), pairs_[i].first.size())) first_occurrence = false;
     }
     if (first_occurrence && !read_[i].load(std::memory_order_relaxed)) {
       unread.push_back(pairs_[i].first);

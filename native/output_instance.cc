@@ -87,8 +87,7 @@ void OutputInstance::InitThenServe(CompletionId start_id) {
     }
   }
   if (orphaned_close != kNobodyWaits) events_->Completed(orphaned_close, Completion::Done());
-  events_->Completed(start_id, failure.empty() ? Completion::Code(result)
-                                               : Completion::Failed(failure, "register"));
+  events_->Completed(start_id, Completion::InitResult(failure, result));
   if (!started) return;
 
   auto self = shared_from_this();
