@@ -342,21 +342,6 @@ static size_t gen_chunk(struct jbuf *b, const struct gen_config *cfg,
 
 /* ------------------------------------------------------------- config ---- */
 
-static int gen_int_prop(const struct pu_host *host, const char *key, int def, int min,
-                        int *out)
-{
-    const char *v = pu_prop(host, key);
-
-    *out = def;
-    if (!v || !*v) {
-        return 0;
-    }
-    if (pu_parse_int(v, out) != 0 || *out < min) {
-        pu_logf(host, FLB_LOG_ERROR, "gen: invalid %s '%s' (an integer >= %d)", key, v, min);
-        return -1;
-    }
-    return 0;
-}
 
 static void gen_config_release(struct gen_config *cfg)
 {
@@ -369,12 +354,12 @@ static int gen_config_read(const struct pu_host *host, struct gen_config *cfg)
     const char *v;
 
     memset(cfg, 0, sizeof(*cfg));
-    if (gen_int_prop(host, "records", 1, 1, &cfg->records) != 0 ||
-        gen_int_prop(host, "total", 0, 0, &cfg->total) != 0 ||
-        gen_int_prop(host, "record_bytes", 0, 0, &cfg->record_bytes) != 0 ||
-        gen_int_prop(host, "malformed_at", -1, 0, &cfg->malformed_at) != 0 ||
-        gen_int_prop(host, "return", FLB_OK, INT_MIN, &cfg->ret) != 0 ||
-        gen_int_prop(host, "sleep_ms", 0, 0, &cfg->sleep_ms) != 0) {
+    if (pu_int_prop(host, "gen", "records", 1, 1, &cfg->records) != 0 ||
+        pu_int_prop(host, "gen", "total", 0, 0, &cfg->total) != 0 ||
+        pu_int_prop(host, "gen", "record_bytes", 0, 0, &cfg->record_bytes) != 0 ||
+        pu_int_prop(host, "gen", "malformed_at", -1, 0, &cfg->malformed_at) != 0 ||
+        pu_int_prop(host, "gen", "return", FLB_OK, INT_MIN, &cfg->ret) != 0 ||
+        pu_int_prop(host, "gen", "sleep_ms", 0, 0, &cfg->sleep_ms) != 0) {
         return -1;
     }
 
@@ -420,14 +405,6 @@ static int gen_config_read(const struct pu_host *host, struct gen_config *cfg)
 
 /* ----------------------------------------------------------- callbacks ---- */
 
-static void gen_sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* The body of both callback flavours. */
 static int gen_collect(struct gen_state *st, void **data, size_t *len)
 {
@@ -440,7 +417,7 @@ static int gen_collect(struct gen_state *st, void **data, size_t *len)
     sleep_ms = st->cfg.sleep_ms;
     pthread_mutex_unlock(&st->lock);
     if (sleep_ms > 0) {
-        gen_sleep_ms(sleep_ms);
+        pu_sleep_ms(sleep_ms);
     }
 
     pthread_mutex_lock(&st->lock);

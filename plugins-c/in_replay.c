@@ -10,8 +10,8 @@
  *   file   path of the file to replay (required). An empty file gives an
  *          empty result (*len = 0), which a host must not ingest.
  *
- * The first FLBPluginInputCallbackCtx call returns a malloc'd copy of the
- * file; every later call returns FLB_OK with *len = 0. The chunk is freed by
+ * The first FLBPluginInputCallbackCtx call hands over the malloc'd content
+ * itself; every later call returns FLB_OK with *len = 0. The chunk is freed by
  * FLBPluginInputCleanupCallbackCtx. One state per instance (remote_context);
  * the states are freed at FLBPluginUnregister, when no instance is left
  * (Exit has no instance argument).
@@ -21,15 +21,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "abi.h"
 #include "plugin_util.h"
 
 struct replay_state {
-    unsigned char *bytes;  /* the file's content; NULL when empty */
+    unsigned char *bytes;  /* the file's content until handed over; NULL when empty or sent */
     size_t len;
-    int sent;
     struct replay_state *next;
 };
 
@@ -66,7 +64,7 @@ static int replay_read(const struct pu_host *host, const char *path, struct repl
 
 FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
 {
-    return pu_def_fill(def, FLB_PROXY_INPUT_PLUGIN, "replay", "replays the bytes of a file as one chunk") == 0 ? 0 : -1;
+    return pu_def_fill(def, FLB_PROXY_INPUT_PLUGIN, "replay", "replays the bytes of a file as one chunk");
 }
 
 FLB_EXPORT int FLBPluginInit(void *plugin)
@@ -96,32 +94,18 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
     return FLB_OK;
 }
 
-FLB_EXPORT int FLBPluginInputPreRun(int enable_hot_reload)
-{
-    (void)enable_hot_reload;
-    return 0;
-}
-
 FLB_EXPORT int FLBPluginInputCallbackCtx(void *remote_context, void **data, size_t *len)
 {
     struct replay_state *st = remote_context;
-    unsigned char *copy;
 
-    if (!st || st->sent || st->len == 0) {
-        if (st) {
-            st->sent = 1;
-        }
+    if (!st || !st->bytes) {
         *len = 0;
         return FLB_OK;
     }
-    copy = malloc(st->len);
-    if (!copy) {
-        return -1;
-    }
-    memcpy(copy, st->bytes, st->len);
-    st->sent = 1;
-    *data = copy;
+    /* Only this instance's thread calls it: the content changes hands once. */
+    *data = st->bytes;
     *len = st->len;
+    st->bytes = NULL;
     return FLB_OK;
 }
 

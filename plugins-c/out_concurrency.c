@@ -48,16 +48,14 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
 {
     struct pu_host host = pu_host_of(plugin);
     const char *report = pu_prop(&host, "report");
-    const char *sleep_ms = pu_prop(&host, "sleep_ms");
     struct concurrency_state *st;
-    int ms = 300;
+    int ms;
 
     if (!report || !*report) {
         pu_log(&host, FLB_LOG_ERROR, "concurrency: property 'report' is required");
         return FLB_ERROR;
     }
-    if (sleep_ms && (pu_parse_int(sleep_ms, &ms) != 0 || ms < 0)) {
-        pu_logf(&host, FLB_LOG_ERROR, "concurrency: invalid sleep_ms '%s'", sleep_ms);
+    if (pu_int_prop(&host, "concurrency", "sleep_ms", 300, 0, &ms) != 0) {
         return FLB_ERROR;
     }
     st = calloc(1, sizeof(*st));
@@ -92,7 +90,6 @@ static void note_thread(struct concurrency_state *st)
 FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *tag)
 {
     struct concurrency_state *st = ctx;
-    struct timespec left;
     int now, seen;
 
     (void)data;
@@ -106,10 +103,7 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
     seen = atomic_load(&st->max_running);
     while (now > seen && !atomic_compare_exchange_weak(&st->max_running, &seen, now)) {
     }
-    left.tv_sec = st->sleep_ms / 1000;
-    left.tv_nsec = (st->sleep_ms % 1000) * 1000000L;
-    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
-    }
+    pu_sleep_ms(st->sleep_ms);
     atomic_fetch_sub(&st->running, 1);
     atomic_fetch_add(&st->flushes, 1);
     return FLB_OK;

@@ -38,16 +38,14 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
 {
     struct pu_host host = pu_host_of(plugin);
     const char *log = pu_prop(&host, "log");
-    const char *fail_first = pu_prop(&host, "fail_first");
     struct flaky_state *st;
-    int n = 1;
+    int n;
 
     if (!log || !*log) {
         pu_log(&host, FLB_LOG_ERROR, "flaky: property 'log' is required");
         return FLB_ERROR;
     }
-    if (fail_first && (pu_parse_int(fail_first, &n) != 0 || n < -1)) {
-        pu_logf(&host, FLB_LOG_ERROR, "flaky: invalid fail_first '%s'", fail_first);
+    if (pu_int_prop(&host, "flaky", "fail_first", 1, -1, &n) != 0) {
         return FLB_ERROR;
     }
     st = calloc(1, sizeof(*st));

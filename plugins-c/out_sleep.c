@@ -28,12 +28,10 @@ FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
 FLB_EXPORT int FLBPluginInit(void *plugin)
 {
     struct pu_host host = pu_host_of(plugin);
-    const char *value = pu_prop(&host, "sleep_ms");
     struct sleep_state *st;
-    int ms = 2000;
+    int ms;
 
-    if (value && (pu_parse_int(value, &ms) != 0 || ms < 0)) {
-        pu_logf(&host, FLB_LOG_ERROR, "sleep: invalid sleep_ms '%s'", value);
+    if (pu_int_prop(&host, "sleep", "sleep_ms", 2000, 0, &ms) != 0) {
         return FLB_ERROR;
     }
     st = malloc(sizeof(*st));
@@ -48,7 +46,6 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
 FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *tag)
 {
     struct sleep_state *st = ctx;
-    struct timespec left;
 
     (void)data;
     (void)len;
@@ -56,12 +53,7 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
     if (!st) {
         return FLB_ERROR;
     }
-    left.tv_sec = st->sleep_ms / 1000;
-    left.tv_nsec = (st->sleep_ms % 1000) * 1000000L;
-    /* A signal cuts nanosleep short; continue with what is left so the
-     * flush always takes the full time. */
-    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
-    }
+    pu_sleep_ms(st->sleep_ms);  /* in full, even when a signal lands */
     return FLB_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -250,11 +251,44 @@ static inline int pu_parse_int(const char *s, int *out)
     return 0;
 }
 
+/*
+ * An integer property of `plugin` (the name its messages start with): `def`
+ * when unset or empty, else the value, which must be an integer >= min.
+ * Returns 0, or -1 after logging what was wrong (Init then fails).
+ */
+static inline int pu_int_prop(const struct pu_host *h, const char *plugin, const char *key, int def,
+                              int min, int *out)
+{
+    const char *v = pu_prop(h, key);
+
+    *out = def;
+    if (!v || !*v) {
+        return 0;
+    }
+    if (pu_parse_int(v, out) != 0 || *out < min) {
+        pu_logf(h, FLB_LOG_ERROR, "%s: invalid %s '%s' (an integer >= %d)", plugin, key, v, min);
+        return -1;
+    }
+    return 0;
+}
+
 /* Fluent Bit's boolean spellings; anything else is false. */
 static inline int pu_parse_bool(const char *s)
 {
     return s && (strcasecmp(s, "true") == 0 || strcasecmp(s, "on") == 0 ||
                  strcasecmp(s, "yes") == 0 || strcmp(s, "1") == 0);
+}
+
+/* ----------------------------------------------------------------- time ---- */
+
+/* Sleeps `ms` milliseconds in full: a signal that cuts nanosleep short is
+ * resumed for what is left, so a test's timing holds. */
+static inline void pu_sleep_ms(long ms)
+{
+    struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
+
+    while (ms > 0 && nanosleep(&left, &left) != 0 && errno == EINTR) {
+    }
 }
 
 /* ----------------------------------------------------------------- files ---- */

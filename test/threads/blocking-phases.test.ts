@@ -59,19 +59,20 @@ describe('a plugin blocking in any phase leaves the event loop and the libuv poo
 
   it('the input callback', async () => {
     // Callbacks take no lifecycle lock: instances of one library run theirs at once.
-    const lib = await loadPlugin(cPlugin('block_callback'));
+    // in_gen_ctx keeps per-instance state (Ctx callbacks) and sleeps sleep_ms in every callback.
+    const lib = await loadPlugin(cPlugin('in_gen_ctx'));
     // An input's first callback starts as soon as it is initialised (quickly);
     // its event arrives when the callback returns.
     const watch = await watchEventLoop(() =>
       Promise.all(
         Array.from({ length: CONCURRENT }, async () => {
-          const input = await lib.createInput({ properties: { block_ms: BLOCK_MS } });
+          const input = await lib.createInput({ properties: { sleep_ms: BLOCK_MS, records: 1 } });
           const [event] = await take(input, 1);
           return { input, event };
         }),
       ),
     );
-    expect(watch.result.map(({ event }) => event!.record)).toEqual(new Array(CONCURRENT).fill({ phase: 'callback' }));
+    expect(watch.result.map(({ event }) => event!.record)).toEqual(new Array(CONCURRENT).fill({ seq: 0, msg: 'generated' }));
     expectLoopFree(watch);
     await Promise.all(watch.result.map(({ input }) => input.close()));
   });
