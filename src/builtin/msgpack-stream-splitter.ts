@@ -11,7 +11,7 @@
  * bytes stop early" is corruption: the stream cannot be re-synchronised
  * after it, and MsgpackStreamCorrupt says where it starts.
  */
-import { MsgpackWalkError, skipValue } from '../events/msgpack-walk.js';
+import { MsgpackWalkError, skipValue, TRUNCATED_MESSAGE } from '../events/msgpack-walk.js';
 
 export class MsgpackStreamCorrupt extends Error {
   constructor(
@@ -25,7 +25,6 @@ export class MsgpackStreamCorrupt extends Error {
   }
 }
 
-const TRUNCATED = 'MessagePack value is truncated';
 const SHRINK_ABOVE = 1024 * 1024;
 
 export class MsgpackStreamSplitter {
@@ -96,7 +95,7 @@ export class MsgpackStreamSplitter {
         end = skipValue(data, end);
         ends.push(end);
       } catch (error) {
-        if (error instanceof MsgpackWalkError && error.message === TRUNCATED) break;
+        if (error instanceof MsgpackWalkError && error.message === TRUNCATED_MESSAGE) break;
         const message = error instanceof Error ? error.message : String(error);
         throw new MsgpackStreamCorrupt(message, this.consumed + end, this.runsOf(data, ends));
       }

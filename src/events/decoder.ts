@@ -23,7 +23,7 @@
  */
 import { EventTime, MAX_EVENT_SECONDS } from './event-time.js';
 import { eventFailure, readTimestamp, type EventFailure } from './event-walker.js';
-import { MsgpackWalkError } from './msgpack-walk.js';
+import { MAX_DEPTH, MsgpackWalkError, truncated } from './msgpack-walk.js';
 
 /** A MessagePack extension value with no JS meaning (not EventTime, not a timestamp). */
 export class MsgpackExtension {
@@ -49,17 +49,6 @@ export interface DecodeResult {
   failure?: DecodeFailure;
 }
 
-class Malformed extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-  }
-}
-
-const MAX_DEPTH = 100;
-
 /** A cursor over one chunk. Every read is bounds-checked. */
 class Reader {
   pos = 0;
@@ -77,7 +66,7 @@ class Reader {
 
   private need(bytes: number): number {
     const at = this.pos;
-    if (at + bytes > this.buf.length) throw new Malformed('MessagePack value is truncated', at);
+    if (at + bytes > this.buf.length) throw truncated(at);
     this.pos = at + bytes;
     return at;
   }
@@ -94,7 +83,7 @@ class Reader {
 
   /** Peeks at the type byte without consuming it. */
   peek(): number {
-    if (this.pos >= this.buf.length) throw new Malformed('MessagePack value is truncated', this.pos);
+    if (this.pos >= this.buf.length) throw truncated(this.pos);
     return this.buf[this.pos]!;
   }
 
@@ -208,21 +197,21 @@ class Reader {
       case 0xdf:
         return this.map(this.u32(), depth, start);
       default: // 0xc1
-        throw new Malformed('byte 0xc1 is never used in MessagePack', start);
+        throw new MsgpackWalkError('byte 0xc1 is never used in MessagePack', start);
     }
   }
 
   private array(length: number, depth: number, start: number): unknown[] {
-    if (depth >= MAX_DEPTH) throw new Malformed(`nesting deeper than ${MAX_DEPTH}`, start);
-    if (length > this.buf.length - this.pos) throw new Malformed('MessagePack value is truncated', start);
+    if (depth >= MAX_DEPTH) throw new MsgpackWalkError(`nesting deeper than ${MAX_DEPTH}`, start);
+    if (length > this.buf.length - this.pos) throw truncated(start);
     const out = new Array<unknown>(length);
     for (let i = 0; i < length; i++) out[i] = this.value(depth + 1);
     return out;
   }
 
   map(length: number, depth: number, start: number): Record<string, unknown> {
-    if (depth >= MAX_DEPTH) throw new Malformed(`nesting deeper than ${MAX_DEPTH}`, start);
-    if (length * 2 > this.buf.length - this.pos) throw new Malformed('MessagePack value is truncated', start);
+    if (depth >= MAX_DEPTH) throw new MsgpackWalkError(`nesting deeper than ${MAX_DEPTH}`, start);
+    if (length * 2 > this.buf.length - this.pos) throw truncated(start);
     const out: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
       const rawKey = this.value(depth + 1);
@@ -282,19 +271,19 @@ function eventTime(reader: Reader): EventTime {
 function readMap(reader: Reader, what: string): Record<string, unknown> {
   const start = reader.pos;
   const length = reader.mapLength();
-  if (length < 0) throw new Malformed(`${what} must be a map`, start);
+  if (length < 0) throw new MsgpackWalkError(`${what} must be a map`, start);
   return reader.map(length, 1, start);
 }
 
 function readEvent(reader: Reader, tag: string): DecodedEvent {
   const start = reader.pos;
-  if (reader.arrayLength() !== 2) throw new Malformed('an event must be a 2-element array', start);
+  if (reader.arrayLength() !== 2) throw new MsgpackWalkError('an event must be a 2-element array', start);
   let time: EventTime;
   let metadata: Record<string, unknown> = {};
   const headerStart = reader.pos;
   const headerLength = reader.arrayLength();
   if (headerLength >= 0) {
-    if (headerLength !== 2) throw new Malformed('a v2 event header must be [timestamp, metadata]', headerStart);
+    if (headerLength !== 2) throw new MsgpackWalkError('a v2 event header must be [timestamp, metadata]', headerStart);
     time = eventTime(reader);
     metadata = readMap(reader, 'event metadata');
   } else {
@@ -312,11 +301,11 @@ export function decodeChunk(data: Uint8Array, tag: string): DecodeResult {
     try {
       events.push(readEvent(reader, tag));
     } catch (error) {
-      if (!(error instanceof Malformed || error instanceof MsgpackWalkError || error instanceof RangeError)) throw error;
+      if (!(error instanceof MsgpackWalkError || error instanceof RangeError)) throw error;
       // The walker says what is wrong and where; if it finds nothing, this reader disagrees with it (a bug), and says so.
       const failure = eventFailure(data, start, events.length, 'decode') ?? {
         event: events.length,
-        offset: error instanceof Malformed || error instanceof MsgpackWalkError ? error.offset : reader.pos,
+        offset: error instanceof MsgpackWalkError ? error.offset : reader.pos,
         message: `${error.message} (the event walker accepts this event: a decoder bug)`,
       };
       return { events, failure };

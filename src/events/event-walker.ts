@@ -31,7 +31,7 @@
  * 223-293 → 223-267 MB/s (noise on a shared machine; no slowdown measured).
  */
 import { EventTime, MAX_EVENT_SECONDS } from './event-time.js';
-import { describeAt, MsgpackWalkError, readHead, skipValue, type Head } from './msgpack-walk.js';
+import { describeAt, MsgpackWalkError, readHead, skipValue, truncated, type Head } from './msgpack-walk.js';
 
 export type WalkPolicy = 'strict' | 'lenient' | 'decode';
 
@@ -84,14 +84,14 @@ export interface TimestampRead {
  * bytes as `data` (callers make one per chunk, not per event).
  */
 export function readTimestamp(data: Uint8Array, view: DataView, offset: number, policy: WalkPolicy): TimestampRead {
-  if (offset >= data.length) throw new MsgpackWalkError('MessagePack value is truncated', offset);
+  if (offset >= data.length) throw truncated(offset);
   const b = data[offset]!;
   // The common case first: fixext8 ext 0.
   if (b === 0xd7 || b === 0xc7) {
     const head = readHead(data, offset);
     if (head.kind === 'ext' && head.type === 0 && head.length === 8) {
       const end = head.next + 8;
-      if (end > data.length) throw new MsgpackWalkError('MessagePack value is truncated', offset);
+      if (end > data.length) throw truncated(offset);
       const seconds = view.getUint32(head.next);
       if (seconds > MAX_EVENT_SECONDS) throw new MsgpackWalkError(messages.groupMarker(), offset);
       const nanoseconds = view.getUint32(head.next + 4);

@@ -27,8 +27,11 @@ function readUint(buf: Uint8Array, offset: number, bytes: 1 | 2 | 4): number {
   return buf[offset]! * 0x1000000 + ((buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!);
 }
 
-function truncated(offset: number): MsgpackWalkError {
-  return new MsgpackWalkError('MessagePack value is truncated', offset);
+/** The message of a value cut off by the end of the data (a stream reader waits for more on it). */
+export const TRUNCATED_MESSAGE = 'MessagePack value is truncated';
+
+export function truncated(offset: number): MsgpackWalkError {
+  return new MsgpackWalkError(TRUNCATED_MESSAGE, offset);
 }
 
 /** The shape of the value whose first byte is at `offset`. */
