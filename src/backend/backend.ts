@@ -1,6 +1,6 @@
 /**
  * The seam between flbhost and whatever runs plugin code. Everything above
- * it (the .so layer in src/plugin, the engine, the command) is given a
+ * it (the .so layer in src/proxy, the pipeline, the command) is given a
  * Backend and never reaches for the addon itself, so a second
  * implementation — a child process hosting the same native core, for
  * isolation — slots in without changing them.
@@ -13,7 +13,7 @@
 import type { HostLogger } from '../logging.js';
 import type { NativeChunkFailure, NativeLibrary } from '../native.js';
 
-/** Where one instance's output goes. Kept until detach(): a Go plugin may log after its instance closed. */
+/** Where one instance's output goes. Kept for the life of the backend: a Go plugin may log after its instance closed. */
 export interface InstanceEvents {
   /** The instance's logger: its plugin log lines are written through it. */
   logger: HostLogger;

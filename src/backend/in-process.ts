@@ -3,7 +3,7 @@
  * through the addon (native/). One per JS environment, because the addon's
  * handlers are: each worker_thread loads its own copy.
  */
-import { logAtFlbLevel, type HostLogger } from '../logging.js';
+import { getDefaultLogger, logAtFlbLevel, type HostLogger } from '../logging.js';
 import { nativeAddon, type NativeAddon, type NativeLibrary } from '../native.js';
 import type { Backend, InstanceEvents } from './backend.js';
 
@@ -19,8 +19,8 @@ export class InProcessBackend implements Backend {
       const target =
         this.instances.get(instanceId)?.logger ??
         this.plugins.get(plugin) ??
-        this.fallback?.child({ plugin: plugin || 'unknown' });
-      if (target) logAtFlbLevel(target, level, file ? { file, line } : {}, message);
+        (this.fallback ?? getDefaultLogger()).child({ plugin: plugin || 'unknown' });
+      logAtFlbLevel(target, level, file ? { file, line } : {}, message);
     });
     addon.setInputHandler((id, chunk, events, format, failure) => this.instances.get(id)?.chunk?.(chunk, events, format, failure));
   }

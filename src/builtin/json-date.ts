@@ -28,10 +28,10 @@ export interface Instant {
   nanoseconds: number;
 }
 
-/** Reads json_date_key (default "date"; false/off/no disables it) and json_date_format (default double). */
 /** The keys readJsonDateOptions reads. */
 export const JSON_DATE_KEYS = ['json_date_key', 'json_date_format'] as const;
 
+/** Reads json_date_key (default "date"; false/off/no disables it) and json_date_format (default double). */
 export function readJsonDateOptions(properties: PropertyReader): JsonDateOptions {
   const key = properties.raw('json_date_key');
   const disabled = key !== undefined && ['false', 'off', 'no'].includes(key.trim().toLowerCase());

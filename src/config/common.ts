@@ -7,10 +7,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
-
 import type { VariableLookup } from '../plan/expand.js';
-
-export type { VariableLookup };
 
 /** One `Key Value` line (classic) or `key: value` pair (YAML), value not yet expanded. */
 export interface RawEntry {

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { assemble, type LoadedConfig } from './assemble.js';
 import { parseClassicFile } from './classic.js';
-import { LoadContext, type VariableLookup } from './common.js';
+import type { VariableLookup } from '../plan/expand.js';
+import { LoadContext } from './common.js';
 import { isYamlPath } from './plugins-file.js';
 import { parseYamlFile } from './yaml.js';
 

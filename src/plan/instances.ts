@@ -12,7 +12,7 @@ import type { PluginTraits } from '../engine/plugin-api.js';
 import { closestWords } from './closest.js';
 import { prepareProperties, type PluginKind } from './properties.js';
 import type { CustomSpec, InputSpec, OutputSpec } from './specs.js';
-import { parseInteger, parseRetryLimit, parseSize } from './values.js';
+import { parseInteger, parseMilliseconds, parseRetryLimit, parseSize } from './values.js';
 
 /** Native threads per output instance: one flush in flight each. */
 export const MAX_WORKERS = 64;
@@ -159,8 +159,7 @@ export function planInput(config: InputConfig, plugin: PlannedPlugin, fallbackSo
   const c = common('input', config, plugin, fallbackSource, ctx);
   const tag = c.setting(config.tag, 'tag');
   const memBufLimit = c.setting(config.memBufLimit, 'mem_buf_limit');
-  const interval = config.interval ?? INSTANCE_DEFAULTS.interval;
-  if (!Number.isFinite(interval) || interval < 0) throw new ConfigError(`${c.source}: ${c.name}: interval: '${interval}' is not a number of milliseconds`);
+  const interval = parseMilliseconds(config.interval ?? INSTANCE_DEFAULTS.interval, `${c.source}: ${c.name}: interval`);
   return {
     kind: 'input',
     plugin: plugin.name,

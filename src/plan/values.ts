@@ -51,6 +51,14 @@ export function parseRetryLimit(value: string | number, where: string): number {
   throw new ConfigError(`${where}: '${value}' is not a retry limit (a positive integer, no_limits, or no_retries)`);
 }
 
+/** Milliseconds between an input's collects: a finite number, 0 or more (0 = continuously). */
+export function parseMilliseconds(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${where}: '${String(value)}' is not a number of milliseconds (0 or more)`);
+  }
+  return value;
+}
+
 /** An integer within [min, max], from a number or its decimal text. */
 export function parseInteger(value: string | number, where: string, min: number, max: number): number {
   const n = typeof value === 'number' ? value : /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;

@@ -14,6 +14,8 @@ import { parsePrometheusText, type PluginMetric } from './metrics.js';
 import type { PluginLibrary } from './library.js';
 import { instanceLogger, instanceSettings, startNativeInstance } from './instance-setup.js';
 import type { PropertiesInput } from '../plan/properties.js';
+import { INSTANCE_DEFAULTS } from '../plan/instances.js';
+import { parseMilliseconds } from '../plan/values.js';
 
 export interface InputOptions {
   /** Instance name (Alias); defaults to "<plugin>.<N>". */
@@ -192,9 +194,11 @@ export class InputInstance extends EventEmitter {
 /** @internal */
 export async function createInputInstance(plugin: PluginLibrary, options: InputOptions): Promise<InputInstance> {
   const details = { phase: 'init' as const, path: plugin.path, plugin: plugin.name };
-  const interval = options.interval ?? 1000;
-  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
-    throw new PluginError(`${plugin.name}: interval must be a non-negative number of milliseconds; got ${String(interval)}`, details);
+  let interval: number;
+  try {
+    interval = parseMilliseconds(options.interval ?? INSTANCE_DEFAULTS.interval, `${plugin.name}: interval`);
+  } catch (error) {
+    throw new PluginError((error as Error).message, details, { cause: error });
   }
   const bufferLimit = options.bufferLimit ?? DEFAULT_INPUT_BUFFER_LIMIT;
   if (!Number.isSafeInteger(bufferLimit) || bufferLimit < 0) {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/index.js';
-import { Pipeline, type PipelineConfig } from '../../src/index.js';
+import { loadPlugin, Pipeline, PluginError, type PipelineConfig } from '../../src/index.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { cPlugin } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
@@ -139,5 +139,17 @@ describe.skipIf(!('v1/output' in calyptia))('calyptia outputs in a pipeline', ()
     const { validated, started } = await bothWays(config);
     expect(validated).toMatch(/outputs\[1\]: a second instance of 'go-test-output-plugin' \(the first is at outputs\[0\]\): it is a calyptia\/plugin plugin/);
     expect(started).toBe(validated);
+  });
+});
+
+describe('one rule for an input interval', () => {
+  it('refuses a negative interval in a pipeline and in the library API, in the same words', async () => {
+    const { logger } = captureLogger('error');
+    const pipeline = new Pipeline({ logger, inputs: [{ name: 'dummy', interval: -5 }] });
+    expect(await outcome(() => pipeline.validate())).toBe("inputs[0]: dummy.0: interval: '-5' is not a number of milliseconds (0 or more)");
+    const lib = await loadPlugin(cPlugin('in_gen_ctx'), { logger });
+    const error = await lib.createInput({ interval: -5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PluginError);
+    expect((error as Error).message).toBe("gen: interval: '-5' is not a number of milliseconds (0 or more)");
   });
 });
