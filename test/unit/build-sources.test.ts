@@ -22,7 +22,7 @@ function includeClosure(file: string, seen = new Map<string, string[]>()): Map<s
   return seen;
 }
 
-const NODE_HEADERS = ['<napi.h', '<node_api.h', '<js_native_api.h', '"env_channel.h'];
+const NODE_HEADERS = ['<napi.h', '<node_api.h', '<js_native_api.h', '<node.h', '<uv.h', '"env_channel.h'];
 
 // CMakeLists.txt (cmake-js, what npm install uses) and binding.gyp (node-gyp,
 // for prebuildify) must build the same addon; CI also builds both.
