@@ -45,8 +45,12 @@ export class ByteCount {
   }
 }
 
-/** Whoever put bytes into a chunk, told when an output is done with them. */
+/**
+ * Whoever put bytes into a chunk: held once per output the bytes were routed
+ * to (when routed), released by each output when it settles the chunk.
+ */
 export interface BufferOwner {
+  hold(bytes: number): void;
   release(bytes: number): void;
 }
 

@@ -105,6 +105,11 @@ export class InputRunner extends EventEmitter implements BufferOwner {
     await this.plugin.exit?.();
   }
 
+  /** BufferOwner: `bytes` of this input's data were routed (counted once per output). */
+  hold(bytes: number): void {
+    this.buffered.add(bytes);
+  }
+
   /** BufferOwner: an output is done with `bytes` of this input's data. */
   release(bytes: number): void {
     this.buffered.release(bytes);
@@ -171,7 +176,6 @@ export class InputRunner extends EventEmitter implements BufferOwner {
       this.emit('unrouted', tag, chunk.events);
       return !this.pausedByPressure;
     }
-    this.buffered.add(chunk.data.length * outputs.length);
     for (const output of outputs) this.feeds.add(output.queued);
     this.checkPressure(outputs);
     return !this.pausedByPressure;

@@ -314,7 +314,10 @@ export class Pipeline extends EventEmitter {
   private route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[] {
     const targets = this.router!.route(tag).map((index) => this.outputs[index]!);
     if (targets.length === 0) return targets;
-    // Held against each output's queue limit before the store may seal and hand it over.
+    // Held against the input's Mem_Buf_Limit (once per output) and each
+    // output's queue limit before the store may seal and hand it over; each
+    // output releases both when it settles the chunk.
+    input.hold(chunk.data.length * targets.length);
     for (const output of targets) output.hold(chunk.data.length);
     this.store.append(input, tag, targets, chunk);
     // Data is waiting: keep the process alive until it is flushed.
