@@ -38,6 +38,41 @@
         "-ldl",
         "-lpthread"
       ]
+    },
+    {
+      "target_name": "flbhost-plugin-host",
+      "type": "executable",
+      "sources": [
+        "native/chunk_check.cc",
+        "native/custom_instance.cc",
+        "native/frame_reader.cc",
+        "native/frame_writer.cc",
+        "native/host_api.cc",
+        "native/input_instance.cc",
+        "native/instance_properties.cc",
+        "native/library.cc",
+        "native/output_instance.cc",
+        "native/plugin_host.cc",
+        "native/plugin_host_main.cc",
+        "native/plugin_thread.cc"
+      ],
+      "include_dirs": [
+        "native"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-fno-rtti"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-fexceptions"
+      ],
+      "libraries": [
+        "-ldl",
+        "-lpthread"
+      ]
     }
   ]
 }

@@ -8,6 +8,10 @@
  *                    FLBPluginInputCleanupCallback (which free()s the chunk)
  *   GEN_NO_CLEANUP   in_gen_nocleanup.so: no cleanup symbol at all, so the
  *                    host must free() the chunk itself (it is malloc'd)
+ *   GEN_FAULTS       (with GEN_CTX) in_gen_faulty.so, for the isolation
+ *                    tests: also takes crash_file, a countdown file (see
+ *                    common/fault_inject.h); a callback after the first
+ *                    batch that takes a count crashes (SIGSEGV)
  *   GEN_CTX          in_gen_ctx.so: FLBPluginInputCallbackCtx and
  *                    FLBPluginInputCleanupCallbackCtx instead. Init stores a
  *                    per-instance state as remote_context (input context,
@@ -92,6 +96,9 @@
 #include "abi.h"
 #include "json_write.h"  /* struct jbuf: the growable byte buffer */
 #include "plugin_util.h"
+#ifdef GEN_FAULTS
+#include "fault_inject.h"
+#endif
 
 #if defined(GEN_NO_CLEANUP) && defined(GEN_CTX)
 #error "define at most one of GEN_NO_CLEANUP and GEN_CTX"
@@ -113,6 +120,9 @@ struct gen_config {
     int nested_time;
     enum gen_ts ts;
     char *id;          /* malloc'd; NULL when unset */
+#ifdef GEN_FAULTS
+    char *crash_file;  /* malloc'd; NULL when unset */
+#endif
 };
 
 struct gen_state {
@@ -347,6 +357,10 @@ static void gen_config_release(struct gen_config *cfg)
 {
     free(cfg->id);
     cfg->id = NULL;
+#ifdef GEN_FAULTS
+    free(cfg->crash_file);
+    cfg->crash_file = NULL;
+#endif
 }
 
 static int gen_config_read(const struct pu_host *host, struct gen_config *cfg)
@@ -396,6 +410,12 @@ static int gen_config_read(const struct pu_host *host, struct gen_config *cfg)
     cfg->nested_time = pu_parse_bool(pu_prop(host, "nested_time"));
 
     v = pu_prop(host, "id");
+#ifdef GEN_FAULTS
+    {
+        const char *crash = pu_prop(host, "crash_file");
+        cfg->crash_file = crash && *crash ? strdup(crash) : NULL;
+    }
+#endif
     if (v && *v && !(cfg->id = strdup(v))) {
         pu_log(host, FLB_LOG_ERROR, "gen: out of memory");
         return -1;
@@ -415,6 +435,11 @@ static int gen_collect(struct gen_state *st, void **data, size_t *len)
 
     pthread_mutex_lock(&st->lock);
     sleep_ms = st->cfg.sleep_ms;
+#ifdef GEN_FAULTS
+    if (st->seq > 0 && pu_fault_take(st->cfg.crash_file)) {
+        pu_fault_crash("gen");
+    }
+#endif
     pthread_mutex_unlock(&st->lock);
     if (sleep_ms > 0) {
         pu_sleep_ms(sleep_ms);

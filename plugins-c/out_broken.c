@@ -9,6 +9,8 @@
  *                          first flush; a host should reject it at load)
  *   BROKEN_REGISTER_FAILS  FLBPluginRegister returns -1
  *   BROKEN_NO_REGISTER     does not export FLBPluginRegister at all
+ *   BROKEN_REGISTER_CRASH  FLBPluginRegister crashes (SIGSEGV): a host must
+ *                          survive loading it
  *   BROKEN_METRICS_ONLY    registers as a metrics-only output (event_type 2):
  *                          it loads, but log chunks must not be sent to it
  *
@@ -19,10 +21,11 @@
 
 #include "abi.h"
 #include "plugin_util.h"
+#include "fault_inject.h"
 
 #if defined(BROKEN_BAD_PROXY) + defined(BROKEN_BAD_TYPE) + defined(BROKEN_NO_INIT) + \
     defined(BROKEN_NO_FLUSH) + defined(BROKEN_REGISTER_FAILS) + defined(BROKEN_NO_REGISTER) + \
-    defined(BROKEN_METRICS_ONLY) != 1
+    defined(BROKEN_METRICS_ONLY) + defined(BROKEN_REGISTER_CRASH) != 1
 #error "define exactly one BROKEN_* variant"
 #endif
 
@@ -39,6 +42,8 @@ FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
     def->type = 7;
 #elif defined(BROKEN_METRICS_ONLY)
     def->event_type = FLB_OUTPUT_METRICS;
+#elif defined(BROKEN_REGISTER_CRASH)
+    pu_fault_crash("broken");
 #elif defined(BROKEN_REGISTER_FAILS)
     /* The def is filled correctly on purpose: only the return value says
      * "failed", so a host that ignores it would wrongly accept the plugin.

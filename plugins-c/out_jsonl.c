@@ -11,6 +11,11 @@
  * One line per event:
  *   {"tag":T,"sec":S,"nsec":N,"metadata":{..},"record":{..},"label":L}
  * "metadata" appears only for v2 events, "label" only when set.
+ *
+ * Built with JSONL_FAULTS as out_faulty.so (plugin name "faulty"), for the
+ * isolation tests, it also takes (see common/fault_inject.h):
+ *   crash_file   countdown file: a flush that takes a count crashes (SIGSEGV)
+ *   hang_file    countdown file: a flush that takes a count never returns
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -24,18 +29,28 @@
 #include "abi.h"
 #include "json_write.h"
 #include "plugin_util.h"
+#ifdef JSONL_FAULTS
+#include "fault_inject.h"
+#define JSONL_NAME "faulty"
+#else
+#define JSONL_NAME "jsonl"
+#endif
 
 struct jsonl_state {
     struct pu_host host;  /* copied at Init: the shared plugin struct moves on */
     int fd;
     char *path;
     char *label;          /* NULL when unset */
+#ifdef JSONL_FAULTS
+    char *crash_file;
+    char *hang_file;
+#endif
     atomic_ullong records;
 };
 
 FLB_EXPORT int FLBPluginRegister(struct flb_plugin_proxy_def *def)
 {
-    if (pu_def_fill(def, FLB_PROXY_OUTPUT_PLUGIN, "jsonl",
+    if (pu_def_fill(def, FLB_PROXY_OUTPUT_PLUGIN, JSONL_NAME,
                     "Append events as JSON lines to a file") != 0) {
         return -1;
     }
@@ -74,6 +89,14 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
     /* The host owns the property strings; keep our own copies. */
     st->path = strdup(path);
     st->label = label && *label ? strdup(label) : NULL;
+#ifdef JSONL_FAULTS
+    {
+        const char *crash = pu_prop(&host, "crash_file");
+        const char *hang = pu_prop(&host, "hang_file");
+        st->crash_file = crash ? strdup(crash) : NULL;
+        st->hang_file = hang ? strdup(hang) : NULL;
+    }
+#endif
     if (!st->path || (label && *label && !st->label)) {
         pu_log(&host, FLB_LOG_ERROR, "jsonl: out of memory");
         jsonl_free(st);
@@ -137,6 +160,14 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
         /* Init never succeeded for this instance; nothing to write to. */
         return FLB_ERROR;
     }
+#ifdef JSONL_FAULTS
+    if (pu_fault_take(st->crash_file)) {
+        pu_fault_crash("faulty");
+    }
+    if (pu_fault_take(st->hang_file)) {
+        pu_fault_hang();
+    }
+#endif
     /* Render the whole chunk first: either every line is written or none,
      * so a malformed event never leaves half a chunk in the file. */
     jb_init(&b);

@@ -37,6 +37,12 @@ export interface NativeOutputOptions {
   logLevel: number;
   /** Native threads, and so concurrent flushes, for this instance. */
   workers: number;
+  /**
+   * Flush_Timeout in seconds (0: none). Only a backend that can stop a
+   * flush enforces it (the isolation backend kills the child); the addon
+   * ignores it, and the proxy layer only logs.
+   */
+  flushTimeout?: number;
 }
 
 export interface NativeInputOptions {
@@ -53,6 +59,17 @@ export interface NativeCustomOptions {
   name?: string;
   properties: Array<[string, string]>;
   logLevel: number;
+}
+
+/**
+ * What a backend that supervises its instances (src/isolation) adds to
+ * them; the addon's instances have none of it.
+ */
+export interface SupervisedNative {
+  /** Crashes, flush timeouts and restarts so far, and whether it was given up. */
+  supervision?(): { crashes: number; flushTimeouts: number; restarts: number; failed: boolean };
+  /** Ends the instance by force (its close did not finish within the grace period). */
+  terminate?(): void;
 }
 
 /** A loaded .so. Many handles may share one process-wide library. */
@@ -89,7 +106,7 @@ export interface NativeInputStats {
  * input handler (see NativeAddon.setInputHandler) as Buffers that own the one
  * copy made of the plugin's data; JS must release() their bytes once consumed.
  */
-export interface NativeInput {
+export interface NativeInput extends SupervisedNative {
   readonly id: number;
   readonly name: string;
   /** FLBPluginInit (+ InputPreRun), then the poll loop. Resolves with Init's return value. */
@@ -111,7 +128,7 @@ export interface NativeInput {
 }
 
 /** One custom instance: FLBPluginInit at start, FLBPluginExit at close. */
-export interface NativeCustom {
+export interface NativeCustom extends SupervisedNative {
   readonly id: number;
   readonly name: string;
   start(): Promise<number>;
@@ -128,7 +145,7 @@ export interface NativeCustom {
  * One output instance and its native thread(s). Every method only queues
  * work; promises settle when a plugin thread is done.
  */
-export interface NativeOutput {
+export interface NativeOutput extends SupervisedNative {
   /** Process-wide unique id; log lines carry it. */
   readonly id: number;
   readonly name: string;

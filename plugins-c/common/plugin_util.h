@@ -331,7 +331,9 @@ static inline int pu_append_text(const char *path, const char *text)
 
 /* Appends one formatted line (the newline is added) to $FLBHOST_TRACE_FILE,
  * read at each call; does nothing when it is unset or empty. Test fixtures
- * use it to record the order of the host's calls. */
+ * use it to record the order of the host's calls. Lines written in one of
+ * flbhost's loading probes (FLBHOST_PLUGIN_HOST_ROLE=probe) start with
+ * "[probe] ", so a test can tell them from the real load's. */
 __attribute__((format(printf, 1, 2)))
 static inline void pu_trace(const char *fmt, ...)
 {
@@ -362,6 +364,12 @@ static inline void pu_trace(const char *fmt, ...)
     }
     line[n] = '\n';
     line[n + 1] = '\0';
+    {
+        const char *role = getenv("FLBHOST_PLUGIN_HOST_ROLE");
+        if (role && strcmp(role, "probe") == 0) {
+            pu_append_text(path, "[probe] ");
+        }
+    }
     pu_append_text(path, line);
     if (line != small) {
         free(line);

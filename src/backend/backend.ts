@@ -22,6 +22,8 @@ export interface InstanceEvents {
 }
 
 export interface Backend {
+  /** Where plugin code runs: 'none' in this process, 'process' in a child per instance. */
+  readonly isolation: 'none' | 'process';
   /** dlopen + Register of a .so (see NativeAddon.loadLibrary), its log lines going to `logger` until an instance claims them. */
   loadLibrary(path: string, logger: HostLogger): Promise<NativeLibrary>;
   /** Routes what instance `id` produces to `events`. */

@@ -2,45 +2,42 @@
  * The in-process backend: plugins run on native threads of this process,
  * through the addon (native/). One per JS environment, because the addon's
  * handlers are: each worker_thread loads its own copy.
+ *
+ * Each library is checked in a plugin-host child first (isolation/probe.ts):
+ * a .so whose Go init() panics or whose Register crashes fails there, with
+ * a report, instead of taking this process down.
  */
-import { getDefaultLogger, logAtFlbLevel, type HostLogger } from '../logging.js';
+import type { HostLogger } from '../logging.js';
 import { nativeAddon, type NativeAddon, type NativeLibrary } from '../native.js';
+import { probeLibrary } from '../isolation/probe.js';
 import type { Backend, InstanceEvents } from './backend.js';
+import { InstanceRoutes } from './instance-routes.js';
 
 export class InProcessBackend implements Backend {
-  // Kept for the life of the environment, like the native instance objects:
-  // a Go plugin may log from its own threads after its instance closed.
-  private readonly instances = new Map<number, InstanceEvents>();
-  private readonly plugins = new Map<string, HostLogger>();
-  private fallback?: HostLogger;
+  readonly isolation = 'none';
+  private readonly routes = new InstanceRoutes();
 
   constructor(private readonly addon: NativeAddon) {
-    addon.setLogHandler((level, plugin, instanceId, file, line, message) => {
-      const target =
-        this.instances.get(instanceId)?.logger ??
-        this.plugins.get(plugin) ??
-        (this.fallback ?? getDefaultLogger()).child({ plugin: plugin || 'unknown' });
-      logAtFlbLevel(target, level, file ? { file, line } : {}, message);
-    });
-    addon.setInputHandler((id, chunk, events, format, failure) => this.instances.get(id)?.chunk?.(chunk, events, format, failure));
+    addon.setLogHandler((level, plugin, instanceId, file, line, message) => this.routes.log(instanceId, level, plugin, file, line, message));
+    addon.setInputHandler((id, chunk, events, format, failure) => this.routes.chunk(id, chunk, events, format, failure));
   }
 
-  loadLibrary(path: string, logger: HostLogger): Promise<NativeLibrary> {
-    this.fallback ??= logger;
+  async loadLibrary(path: string, logger: HostLogger): Promise<NativeLibrary> {
+    this.routes.setFallback(logger);
+    await probeLibrary(path, logger);
     return this.addon.loadLibrary(path);
   }
 
   attach(id: number, events: InstanceEvents): void {
-    this.instances.set(id, events);
+    this.routes.attach(id, events);
   }
 
   detachChunks(id: number): void {
-    const events = this.instances.get(id);
-    if (events?.chunk) this.instances.set(id, { logger: events.logger });
+    this.routes.detachChunks(id);
   }
 
   attachPlugin(name: string, logger: HostLogger): void {
-    this.plugins.set(name, logger);
+    this.routes.attachPlugin(name, logger);
   }
 }
 

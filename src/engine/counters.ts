@@ -14,6 +14,9 @@ export interface InputMetrics {
   droppedRecords: number;
   /** Chunks whose data was partly malformed (valid leading events kept). */
   malformedChunks: number;
+  /** An isolated .so: times its child died by itself, and was started again (0 in process). */
+  crashes: number;
+  restarts: number;
 }
 
 export interface OutputMetrics {
@@ -46,8 +49,12 @@ export interface OutputMetrics {
    * chunks handed over earlier (OutputPlugin.queuesFlushes).
    */
   flushLatencyMs: { count: number; avg: number; max: number };
+  /** An isolated .so: times its child died by itself, was killed for a flush past Flush_Timeout, and was started again (0 in process). */
+  crashes: number;
+  flushTimeouts: number;
+  restarts: number;
 }
 
 export function emptyInputMetrics(): InputMetrics {
-  return { records: 0, bytes: 0, bufferedBytes: 0, paused: false, pauses: 0, unroutedRecords: 0, droppedRecords: 0, malformedChunks: 0 };
+  return { records: 0, bytes: 0, bufferedBytes: 0, paused: false, pauses: 0, unroutedRecords: 0, droppedRecords: 0, malformedChunks: 0, crashes: 0, restarts: 0 };
 }

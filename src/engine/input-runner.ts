@@ -72,7 +72,14 @@ export class InputRunner extends EventEmitter implements BufferOwner {
   }
 
   metrics(): InputMetrics {
-    return { ...this.metricsValue, bufferedBytes: this.buffered.bytes, paused: this.pausedByPressure };
+    const supervised = this.plugin.supervision?.();
+    return {
+      ...this.metricsValue,
+      bufferedBytes: this.buffered.bytes,
+      paused: this.pausedByPressure,
+      crashes: supervised?.crashes ?? 0,
+      restarts: supervised?.restarts ?? 0,
+    };
   }
 
   async init(): Promise<void> {

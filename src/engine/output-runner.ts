@@ -160,7 +160,11 @@ export class OutputRunner {
 
   metrics(): OutputMetrics {
     const c = this.counters;
+    const supervised = this.options.plugin.supervision?.();
     return {
+      crashes: supervised?.crashes ?? 0,
+      flushTimeouts: supervised?.flushTimeouts ?? 0,
+      restarts: supervised?.restarts ?? 0,
       records: c.records,
       bytes: c.bytes,
       chunks: c.chunks,

@@ -71,6 +71,18 @@ export interface InputPlugin {
   exit?(): void | Promise<void>;
   /** Metrics the plugin keeps itself (a .so's cmetrics), labelled with plugin and instance. */
   metrics?(): Promise<PluginMetric[]>;
+  /** An isolated .so: its crashes and restarts (see Supervised). */
+  supervision?(): SupervisionCounts | undefined;
+  /** The exit did not finish within the grace period: end it by force (an isolated .so's child is killed). */
+  terminate?(): void;
+}
+
+/** What an instance running in a child process of its own has been through. */
+export interface SupervisionCounts {
+  crashes: number;
+  flushTimeouts: number;
+  restarts: number;
+  failed: boolean;
 }
 
 /** One chunk for an output: the bytes, and the events decoded on demand. */
@@ -117,6 +129,10 @@ export interface OutputPlugin {
   exit?(): void | Promise<void>;
   /** Metrics the plugin keeps itself (a .so's cmetrics), labelled with plugin and instance. */
   metrics?(): Promise<PluginMetric[]>;
+  /** An isolated .so: its crashes, flush timeouts and restarts. */
+  supervision?(): SupervisionCounts | undefined;
+  /** The exit did not finish within the grace period: end it by force (an isolated .so's child is killed). */
+  terminate?(): void;
 }
 
 /** Host settings of the instance being created (plugins may ignore them). */
@@ -128,6 +144,10 @@ export interface InstanceSettings {
   eventFormat?: EventFormat;
   /** Inputs: milliseconds between collects. */
   interval?: number;
+  /** .so plugins: where the instance runs. */
+  isolation?: import('../plan/config.js').Isolation;
+  /** Outputs: seconds a flush may take (0: no limit). */
+  flushTimeout?: number;
 }
 
 /**
@@ -147,6 +167,8 @@ export interface PluginTraits {
   readonly singleInstance?: string;
   /** Why no instance of this plugin can be created at all (an output registered for metrics only, say). */
   readonly unusable?: string;
+  /** Whether its instances can run in a child process (`Isolation process`): .so plugins only. */
+  readonly isolatable?: boolean;
 }
 
 /** Makes plugin instances; `create` is called once per configured instance. */

@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import { ConfigError, PluginError } from '../errors.js';
 import type { Chunk } from '../events/chunk.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
-import { loadPlugin, type PluginLibrary } from '../proxy/library.js';
+import { loadPlugin } from '../proxy/library.js';
 import type { PluginKind } from '../plan/properties.js';
 import { builtinPlugins } from '../builtin/index.js';
 import { libInputFactory, type LibInput } from '../builtin/lib-input.js';
@@ -34,7 +34,8 @@ import type { InputPluginFactory, OutputPlugin, OutputPluginFactory, PluginFacto
 import type { PluginMetric } from '../proxy/metrics.js';
 import { propertiesOf } from '../engine/properties.js';
 import { Router } from '../engine/router.js';
-import { soInputFactory, soOutputFactory } from './so-plugins.js';
+import { SoPlugin, soInputFactory, soOutputFactory } from './so-plugins.js';
+import { ChildProcessBackend } from '../backend/child-process.js';
 import type { ChunkStore } from '../engine/store/chunk-store.js';
 import { MemoryChunkStore } from '../engine/store/memory-store.js';
 
@@ -73,7 +74,7 @@ export interface ValidationReport {
 /** Every plugin a pipeline can name: built-ins, the lib input, loaded .so files, registered TS plugins. */
 interface Catalog {
   factories: { input: Map<string, InputPluginFactory>; output: Map<string, OutputPluginFactory> };
-  libraries: Map<string, PluginLibrary>;
+  libraries: Map<string, SoPlugin>;
   planned: PluginCatalog;
 }
 
@@ -150,7 +151,7 @@ export class Pipeline extends EventEmitter {
     const catalog = await this.loadCatalog();
     const plan = this.makePlan(catalog);
     return {
-      plugins: [...catalog.libraries.values()].map((library) => ({ path: library.path, name: library.name, kind: library.kind })),
+      plugins: [...catalog.libraries.values()].map(({ probed }) => ({ path: probed.path, name: probed.name, kind: probed.kind })),
       inputs: plan.inputs.map((spec) => spec.name),
       outputs: plan.outputs.map((spec) => spec.name),
       customs: plan.customs.map((spec) => spec.name),
@@ -221,23 +222,27 @@ export class Pipeline extends EventEmitter {
     };
     for (const factory of builtinPlugins()) add(factory, 'built-in');
     add(libInputFactory((handle) => this.pendingLib.push(handle)), 'built-in');
-    const libraries = new Map<string, PluginLibrary>();
+    const libraries = new Map<string, SoPlugin>();
+    // Every .so is registered in a probe process first (a crash there is a
+    // load error); it is loaded into flbhost only for instances that run here.
+    const isolation = new ChildProcessBackend();
     for (const path of this.config.plugins ?? []) {
-      const library = await loadPlugin(path, { logger: this.logger, backend: this.config.backend });
-      libraries.set(library.name.toLowerCase(), library);
-      if (library.kind === 'input') add(soInputFactory(library), path);
-      else if (library.kind === 'output') add(soOutputFactory(library), path);
+      const probed = await loadPlugin(path, { logger: this.logger, backend: isolation });
+      const plugin = new SoPlugin(probed, () => loadPlugin(path, { logger: this.logger, backend: this.config.backend }));
+      libraries.set(probed.name.toLowerCase(), plugin);
+      if (probed.kind === 'input') add(soInputFactory(plugin), path);
+      else if (probed.kind === 'output') add(soOutputFactory(plugin), path);
     }
     for (const factory of this.config.register ?? []) add(factory, 'registered');
     const customs = new Map<string, PlannedPlugin>();
-    for (const library of libraries.values()) {
-      if (library.kind === 'custom') customs.set(library.name.toLowerCase(), { kind: 'custom', name: library.name, ...library.traits });
+    for (const { probed } of libraries.values()) {
+      if (probed.kind === 'custom') customs.set(probed.name.toLowerCase(), { kind: 'custom', name: probed.name, ...probed.traits });
     }
     return { factories, libraries, planned: { input: factories.input, output: factories.output, custom: customs } };
   }
 
   private async startCustom(spec: CustomSpec, catalog: Catalog): Promise<void> {
-    const library = catalog.libraries.get(spec.plugin.toLowerCase())!;
+    const library = await catalog.libraries.get(spec.plugin.toLowerCase())!.library(spec.isolation);
     this.customs.push(await library.createCustom({ name: spec.name, properties: spec.properties, expandEnv: false, logLevel: spec.logLevel }));
   }
 
@@ -371,7 +376,10 @@ export class Pipeline extends EventEmitter {
     // 1. Inputs stop; what they collected before exiting is still routed.
     for (const input of this.inputs) input.stop();
     for (const input of this.inputs) {
-      if (!(await untilDeadline(input.exit()))) exitTimedOut.push(input.name);
+      if (!(await untilDeadline(input.exit()))) {
+        exitTimedOut.push(input.name);
+        input.plugin.terminate?.();
+      }
     }
     // 2. Every open chunk closes, retries stop waiting, flushes get the grace period.
     this.store.sealAll();
@@ -398,7 +406,10 @@ export class Pipeline extends EventEmitter {
         Promise.resolve(plugin.exit?.()).then(() => true, () => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace < 0 ? 2 ** 31 - 1 : exitBound).unref()),
       ]);
-      if (!exited) exitTimedOut.push(output.name);
+      if (!exited) {
+        exitTimedOut.push(output.name);
+        plugin.terminate?.();
+      }
     }
     for (const custom of this.customs) await custom.close().catch(() => undefined);
     await this.store.close();

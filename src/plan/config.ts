@@ -41,6 +41,8 @@ export interface InputConfig {
   logLevel?: LogLevelName;
   /** Milliseconds between collects, for .so inputs and poll-style TS inputs (default 1000). */
   interval?: number;
+  /** .so plugins: 'process' runs the instance in a child process of its own (key Isolation; default 'none'). */
+  isolation?: Isolation;
   properties?: PropertiesInput;
 }
 
@@ -65,6 +67,10 @@ export interface OutputConfig {
   queueLimit?: number | string;
   eventFormat?: EventFormat;
   logLevel?: LogLevelName;
+  /** .so plugins: 'process' runs the instance in a child process of its own (key Isolation; default 'none'). */
+  isolation?: Isolation;
+  /** Seconds a flush may take (key Flush_Timeout; default 0, none): isolated, the child is killed and the chunk retried; in process, it is logged. */
+  flushTimeout?: number | string;
   properties?: PropertiesInput;
 }
 
@@ -78,8 +84,13 @@ export interface CustomConfig {
   name: string;
   alias?: string;
   logLevel?: LogLevelName;
+  /** .so plugins: 'process' runs the instance in a child process of its own (key Isolation; default 'none'). */
+  isolation?: Isolation;
   properties?: PropertiesInput;
 }
+
+/** Where a .so plugin's instance runs: in flbhost ('none') or in a child process of its own ('process'). */
+export type Isolation = 'none' | 'process';
 
 export interface PipelineConfig {
   service?: ServiceConfig;

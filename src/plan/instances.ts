@@ -12,7 +12,8 @@ import type { PluginTraits } from '../engine/plugin-api.js';
 import { closestWords } from './closest.js';
 import { prepareProperties, type PluginKind } from './properties.js';
 import type { CustomSpec, InputSpec, OutputSpec } from './specs.js';
-import { parseInteger, parseMilliseconds, parseRetryLimit, parseSize } from './values.js';
+import { parseInteger, parseMilliseconds, parseRetryLimit, parseSeconds, parseSize } from './values.js';
+import type { Isolation } from './config.js';
 
 /** Native threads per output instance: one flush in flight each. */
 export const MAX_WORKERS = 64;
@@ -59,6 +60,7 @@ export class PlanContext {
     return name;
   }
 
+  /** Instances in flbhost's own process only: an isolated one has a process of its own. */
   single(plugin: PlannedPlugin, source: string): void {
     if (!plugin.singleInstance) return;
     const first = this.singles.get(plugin.name);
@@ -72,6 +74,7 @@ interface Common {
   name: string;
   properties: Array<[string, string]>;
   logLevel?: LogLevelName;
+  isolation: Isolation;
   /** A reserved key's value (typed field first, then the key), and where to point an error about it. */
   setting(field: unknown, key: string): { value: string | number; where: string } | undefined;
 }
@@ -91,9 +94,10 @@ function common(kind: PluginKind, config: AnyConfig, plugin: PlannedPlugin, fall
   if (plugin.unusable) throw new ConfigError(`${source}: ${plugin.name}: ${plugin.unusable}`);
   const alias = config.alias ?? reserved('alias');
   const name = ctx.name(plugin.name, alias, source);
-  ctx.single(plugin, source);
   // Messages name a key as it was written (Workers, not workers).
   const where = (key: string) => `${keySource(prepared.positions.get(key))}: ${name}: ${reservedEntry(key)?.[0] ?? key}`;
+  const isolation = parseIsolation(config.isolation, reserved('isolation'), plugin, config.isolation !== undefined ? `${source}: ${name}: isolation` : where('isolation'));
+  if (isolation === 'none') ctx.single(plugin, source);
   if (plugin.keys) {
     const known = plugin.keys.map((key) => key.toLowerCase());
     for (const [key] of prepared.visible) {
@@ -113,7 +117,17 @@ function common(kind: PluginKind, config: AnyConfig, plugin: PlannedPlugin, fall
   };
   const level = setting(config.logLevel, 'log_level');
   const logLevel = level === undefined ? undefined : parseLogLevel(String(level.value), level.where);
-  return { source, name, properties: prepared.visible, logLevel, setting };
+  return { source, name, properties: prepared.visible, logLevel, isolation, setting };
+}
+
+/** `Isolation none|process`: only a .so can run in a child process. */
+function parseIsolation(field: Isolation | undefined, key: string | undefined, plugin: PlannedPlugin, where: string): Isolation {
+  const value = (field ?? key ?? 'none').toLowerCase();
+  if (value !== 'none' && value !== 'process') throw new ConfigError(`${where}: must be 'none' or 'process'; got '${field ?? key}'`);
+  if (value === 'process' && !plugin.isolatable) {
+    throw new ConfigError(`${where}: '${plugin.name}' is not a .so plugin; only .so plugins can run in a child process`);
+  }
+  return value;
 }
 
 export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallbackSource: string, ctx: PlanContext): OutputSpec {
@@ -123,6 +137,7 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
   const queueLimit = c.setting(config.queueLimit, 'storage.total_limit_size');
   const match = c.setting(config.match, 'match');
   const matchRegex = c.setting(config.matchRegex, 'match_regex');
+  const flushTimeout = c.setting(config.flushTimeout, 'flush_timeout');
   if (matchRegex !== undefined) {
     try {
       new RegExp(String(matchRegex.value));
@@ -150,6 +165,8 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
     retryLimit: retryLimit === undefined ? INSTANCE_DEFAULTS.retryLimit : parseRetryLimit(retryLimit.value, retryLimit.where),
     queueLimit: queueLimit === undefined ? INSTANCE_DEFAULTS.queueLimit : parseSize(queueLimit.value, queueLimit.where),
     eventFormat,
+    flushTimeout: flushTimeout === undefined ? 0 : parseSeconds(flushTimeout.value, flushTimeout.where),
+    isolation: c.isolation,
     match: match === undefined ? undefined : String(match.value),
     matchRegex: matchRegex === undefined ? undefined : String(matchRegex.value),
   };
@@ -170,10 +187,11 @@ export function planInput(config: InputConfig, plugin: PlannedPlugin, fallbackSo
     tag: tag === undefined || tag.value === '' ? c.name : String(tag.value),
     memBufLimit: memBufLimit === undefined ? 0 : parseSize(memBufLimit.value, memBufLimit.where),
     interval,
+    isolation: c.isolation,
   };
 }
 
 export function planCustom(config: CustomConfig, plugin: PlannedPlugin, fallbackSource: string, ctx: PlanContext): CustomSpec {
   const c = common('custom', config, plugin, fallbackSource, ctx);
-  return { kind: 'custom', plugin: plugin.name, name: c.name, source: c.source, properties: c.properties, logLevel: c.logLevel };
+  return { kind: 'custom', plugin: plugin.name, name: c.name, source: c.source, properties: c.properties, logLevel: c.logLevel, isolation: c.isolation };
 }

@@ -26,6 +26,10 @@ const OUTPUT_RESERVED = new Set([
   'retry_limit',
   'workers',
   'storage.total_limit_size',
+  // flbhost's own (Fluent Bit has no such keys): where the plugin runs, and
+  // how long a flush may take (see src/isolation).
+  'isolation',
+  'flush_timeout',
 ]);
 const OUTPUT_RESERVED_PREFIXES = ['net.', 'tls', 'oauth2'];
 
@@ -46,10 +50,11 @@ const INPUT_RESERVED = new Set([
   'storage.pause_on_chunks_overlimit',
   'threaded',
   'rate_window',
+  'isolation',
 ]);
 const INPUT_RESERVED_PREFIXES = ['thread.ring_buffer.', 'rate_gate', 'net.', 'tls', 'oauth2'];
 
-const CUSTOM_RESERVED = new Set(['name', 'alias', 'log_level']);
+const CUSTOM_RESERVED = new Set(['name', 'alias', 'log_level', 'isolation']);
 const CUSTOM_RESERVED_PREFIXES = ['net.'];
 
 export type PluginKind = 'input' | 'output' | 'custom';

@@ -5,6 +5,7 @@
 import type { EventFormat } from '../events/chunk.js';
 import type { LogLevelName } from '../logging.js';
 import type { ServiceSpec } from './service.js';
+import type { Isolation } from './config.js';
 
 interface InstanceSpecBase {
   /** The plugin's registered name, as the catalog knows it. */
@@ -16,6 +17,8 @@ interface InstanceSpecBase {
   /** What the plugin reads, in order: reserved keys removed, ${VAR} expanded, empty values dropped. */
   properties: Array<[string, string]>;
   logLevel?: LogLevelName;
+  /** Where the instance runs: in flbhost, or in a child process of its own. */
+  isolation: Isolation;
 }
 
 export interface OutputSpec extends InstanceSpecBase {
@@ -26,6 +29,8 @@ export interface OutputSpec extends InstanceSpecBase {
   /** Bytes held for this output at which its inputs are paused. */
   queueLimit: number;
   eventFormat: EventFormat;
+  /** Seconds a flush may take; 0 = no limit. */
+  flushTimeout: number;
   match?: string;
   matchRegex?: string;
 }

@@ -49,6 +49,16 @@ export class CustomInstance {
     this.closing ??= this.native.close();
     return this.closing;
   }
+
+  /** Crashes and restarts of an isolated instance (undefined in process). */
+  supervision(): ReturnType<NonNullable<NativeCustom['supervision']>> | undefined {
+    return this.native.supervision?.();
+  }
+
+  /** The close did not finish in time: an isolated instance's child is killed. */
+  terminate(): void {
+    this.native.terminate?.();
+  }
 }
 
 /** @internal */

@@ -149,6 +149,16 @@ export class InputInstance extends EventEmitter {
     return this.native.stats();
   }
 
+  /** Crashes and restarts of an isolated instance (undefined in process). */
+  supervision(): ReturnType<NonNullable<NativeInput['supervision']>> | undefined {
+    return this.native.supervision?.();
+  }
+
+  /** The close did not finish in time: an isolated instance's child is killed. */
+  terminate(): void {
+    this.native.terminate?.();
+  }
+
   /**
    * FLBPluginInputPause, FLBPluginInputPreExit(0), FLBPluginExit on the
    * instance's thread (then Unregister after the library's last instance).

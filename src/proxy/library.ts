@@ -10,6 +10,7 @@ import { getDefaultLogger, type HostLogger } from '../logging.js';
 import { PLUGIN_TYPE, type NativeError, type NativeLibrary } from '../native.js';
 import type { Backend } from '../backend/backend.js';
 import { inProcessBackend } from '../backend/in-process.js';
+import { childProcessBackend } from '../backend/child-process.js';
 import { elfArchName, hostElfMachine, readElfInfo } from './elf.js';
 import { GO_BUILDINFO_SECTION, parseGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
 import { createCustomInstance, type CustomInstance, type CustomOptions } from './custom.js';
@@ -21,7 +22,16 @@ import type { PluginKind } from '../plan/properties.js';
 export interface LoadOptions {
   /** Logger for this plugin's log lines and flbhost's own; defaults to pino on stderr. */
   logger?: HostLogger;
-  /** What runs the plugin's code (default: this process, through the addon). */
+  /**
+   * 'process': every instance of the library runs in a child process of its
+   * own, restarted if it crashes (see README "Isolation"); flbhost itself
+   * never loads the .so. Default 'none': instances run on threads of this
+   * process. Either way the .so is first loaded and registered in a probe
+   * process, so that a crash while loading is an error, not the end of this
+   * process.
+   */
+  isolation?: 'none' | 'process';
+  /** What runs the plugin's code (overrides `isolation`). */
   backend?: Backend;
 }
 
@@ -160,6 +170,7 @@ function traitsOf(library: PluginLibrary): PluginTraits {
     singleInstance: calyptia ? CALYPTIA_SINGLE : undefined,
     eventFormats: calyptia && library.kind === 'output' ? ['v1'] : undefined,
     unusable: library.kind === 'output' ? eventTypeProblem(library.eventType) : undefined,
+    isolatable: true,
   };
 }
 
@@ -243,7 +254,7 @@ async function checkFile(path: string): Promise<GoBuildInfo | null> {
 export async function loadPlugin(path: string, options: LoadOptions = {}): Promise<PluginLibrary> {
   const logger = options.logger ?? getDefaultLogger();
   const go = await checkFile(path);
-  const backend = options.backend ?? inProcessBackend();
+  const backend = options.backend ?? (options.isolation === 'process' ? childProcessBackend() : inProcessBackend());
   let native: NativeLibrary;
   try {
     native = await backend.loadLibrary(path, logger);

@@ -29,6 +29,12 @@ export interface OutputOptions {
   eventFormat?: EventFormat;
   /** Expand ${ENV} in property values (default true; false when already expanded). */
   expandEnv?: boolean;
+  /**
+   * Seconds a flush may take (default 0: no limit). Loaded with isolation
+   * 'process', the child is killed and the chunk retried in a new one; in
+   * process a flush cannot be stopped, and the overrun is only logged.
+   */
+  flushTimeout?: number;
 }
 
 /** What a flush came to: the plugin's FLB_OK, FLB_RETRY, or anything else. */
@@ -54,11 +60,15 @@ export class OutputInstance {
   private stateValue: OutputState = 'running';
   private closing?: Promise<void>;
   private readonly native: NativeOutput;
+  /** Seconds after which a flush still running is logged (in process: it cannot be stopped); 0 = never. */
+  private readonly overrunSeconds: number;
 
   /** @internal use PluginLibrary.createOutput() */
-  constructor(plugin: PluginLibrary, native: NativeOutput, eventFormat: EventFormat, workers: number, logger: HostLogger) {
+  constructor(plugin: PluginLibrary, native: NativeOutput, eventFormat: EventFormat, workers: number, logger: HostLogger, flushTimeout = 0) {
     this.plugin = plugin;
     this.native = native;
+    // A backend that supervises its instances enforces the timeout itself.
+    this.overrunSeconds = native.supervision ? 0 : flushTimeout;
     this.name = native.name;
     this.id = native.id;
     this.eventFormat = eventFormat;
@@ -90,7 +100,30 @@ export class OutputInstance {
     if (chunk.data.byteLength > MAX_CHUNK_BYTES) {
       throw new ChunkError(`${chunk.data.byteLength} bytes is more than a plugin can take (${MAX_CHUNK_BYTES})`, 0, 0);
     }
-    return this.resultOf(tag, await this.native.flush(tag, chunk.data));
+    return this.resultOf(tag, await this.watched(tag, this.native.flush(tag, chunk.data)));
+  }
+
+  /** Crashes, flush timeouts and restarts of an isolated instance (undefined in process). */
+  supervision(): ReturnType<NonNullable<NativeOutput['supervision']>> | undefined {
+    return this.native.supervision?.();
+  }
+
+  /** The close did not finish in time: an isolated instance's child is killed (in process: nothing can be done). */
+  terminate(): void {
+    this.native.terminate?.();
+  }
+
+  /** In process, a flush past Flush_Timeout can only be reported: once, while it still runs. */
+  private watched<T>(tag: string, flush: Promise<T>): Promise<T> {
+    if (this.overrunSeconds <= 0) return flush;
+    const timer = setTimeout(() => {
+      this.logger.warn(
+        { tag, flushTimeout: this.overrunSeconds },
+        `a flush has run longer than Flush_Timeout (${this.overrunSeconds} s); in process it cannot be stopped (run the instance with Isolation process to have it killed and retried)`,
+      );
+    }, this.overrunSeconds * 1000);
+    timer.unref();
+    return flush.finally(() => clearTimeout(timer));
   }
 
   /**
@@ -121,7 +154,7 @@ export class OutputInstance {
     if (this.stateValue !== 'running') {
       throw new PluginError(`${this.name}: cannot flush, the instance is ${this.stateValue}`, this.details('flush'));
     }
-    return this.resultOf(tag, await this.native.flush(tag, pieces));
+    return this.resultOf(tag, await this.watched(tag, this.native.flush(tag, pieces)));
   }
 
   /**
@@ -168,6 +201,8 @@ export interface ResolvedOutput {
   logLevel?: LogLevelName;
   workers: number;
   eventFormat: EventFormat;
+  /** Seconds a flush may take; 0 = no limit. */
+  flushTimeout?: number;
 }
 
 /** @internal The library API: the options go through the same plan as a pipeline's outputs. */
@@ -176,8 +211,17 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
   let spec: OutputSpec;
   try {
     spec = planOutput(
-      { name: plugin.name, alias: options.name, properties: options.properties, logLevel: options.logLevel, workers: options.workers, eventFormat: options.eventFormat, expandEnv: options.expandEnv },
-      { kind: 'output', name: plugin.name, ...plugin.traits, singleInstance: undefined },
+      {
+        name: plugin.name,
+        alias: options.name,
+        properties: options.properties,
+        logLevel: options.logLevel,
+        workers: options.workers,
+        eventFormat: options.eventFormat,
+        expandEnv: options.expandEnv,
+        flushTimeout: options.flushTimeout,
+      },
+      { kind: 'output', name: plugin.name, ...plugin.traits, singleInstance: undefined, isolatable: false },
       plugin.path,
       ctx,
     );
@@ -186,19 +230,27 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
     throw error;
   }
   for (const warning of ctx.warnings) plugin.logger.warn(warning);
-  return startOutputInstance(plugin, { name: options.name, properties: spec.properties, logLevel: spec.logLevel, workers: spec.workers, eventFormat: spec.eventFormat });
+  return startOutputInstance(plugin, {
+    name: options.name,
+    properties: spec.properties,
+    logLevel: spec.logLevel,
+    workers: spec.workers,
+    eventFormat: spec.eventFormat,
+    flushTimeout: spec.flushTimeout,
+  });
 }
 
 /** @internal Init (and PreRun) of an output whose settings are resolved. */
 export async function startOutputInstance(plugin: PluginLibrary, spec: ResolvedOutput): Promise<OutputInstance> {
-  const { workers, eventFormat } = spec;
+  const { workers, eventFormat, flushTimeout = 0 } = spec;
   const native = plugin.native.createOutput({
     name: spec.name,
     ...instanceSettings(plugin, 'output', { properties: spec.properties, logLevel: spec.logLevel, expandEnv: false }),
     workers,
+    flushTimeout,
   });
   const logger = instanceLogger(plugin, native);
   await startNativeInstance(plugin, native, logger);
   logger.debug({ workers, eventFormat }, 'output instance started');
-  return new OutputInstance(plugin, native, eventFormat, workers, logger);
+  return new OutputInstance(plugin, native, eventFormat, workers, logger, flushTimeout);
 }

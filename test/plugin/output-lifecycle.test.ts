@@ -25,7 +25,8 @@ afterEach(() => rmSync(traceFile, { force: true }));
 
 describe('output lifecycle', () => {
   it('calls PreRegister(0) then Register at load, once per process', async () => {
-    expect(loadTrace).toEqual(['pre_register 0', 'register']);
+    // Once in the loading probe's process (src/isolation/probe.ts), once here.
+    expect(loadTrace).toEqual(['[probe] pre_register 0', '[probe] register', 'pre_register 0', 'register']);
     const again = await loadPlugin(cPlugin('out_trace'), { logger });
     expect(again.name).toBe('trace');
     expect(() => trace()).toThrow(/ENOENT/);

@@ -33,6 +33,14 @@ describe('addon build definitions', () => {
     expect(fromCmake.length).toBeGreaterThan(0);
     expect([...gyp.targets[0]!.sources].sort()).toEqual(fromCmake);
   });
+
+  it('build the plugin host (isolation) from the core and its own sources, in both', () => {
+    const fromCmake = [...cmakeList('FLBHOST_CORE_SOURCES'), ...cmakeList('FLBHOST_PLUGIN_HOST_SOURCES')].sort();
+    const gyp = JSON.parse(readFileSync(join(repoRoot, 'binding.gyp'), 'utf8')) as { targets: Array<{ target_name: string; sources: string[] }> };
+    const host = gyp.targets.find((target) => target.target_name === 'flbhost-plugin-host');
+    expect(cmakeList('FLBHOST_PLUGIN_HOST_SOURCES')).toContain('native/plugin_host_main.cc');
+    expect([...(host?.sources ?? [])].sort()).toEqual(fromCmake);
+  });
 });
 
 // The plugin-hosting core reports through native/instance_events.h only, so
@@ -52,9 +60,9 @@ describe('the native core', () => {
     expect(core).not.toContain('native/env_channel.cc');
   });
 
-  it('never includes a Node-API header, directly or through a local header', () => {
+  it('never includes a Node-API header, directly or through a local header (nor does the plugin host)', () => {
     const offenders: string[] = [];
-    for (const source of core) {
+    for (const source of [...core, ...cmakeList('FLBHOST_PLUGIN_HOST_SOURCES')]) {
       for (const [file, includes] of includeClosure(source)) {
         for (const include of includes) {
           if (NODE_HEADERS.some((header) => include.startsWith(header))) offenders.push(`${source}: ${file} includes ${include.slice(1)}`);
