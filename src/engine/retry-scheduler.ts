@@ -2,11 +2,19 @@
  * When an output retries a chunk, like Fluent Bit's scheduler: the n-th
  * retry waits a full-jitter delay in [base, min(cap, base·2^n)] seconds
  * (backoff.ts), Retry_Limit caps how many there are (-1 no limit, 0 none),
- * and at shutdown nothing waits any more: retries scheduled and waiting
- * become due at once, so that the Grace period is spent flushing, not
- * sleeping.
+ * and at shutdown retries scheduled and waiting become due at once, so that
+ * the Grace period is spent flushing, not sleeping; a chunk that asks for a
+ * retry again is then retried once a second (as Fluent Bit's scheduler
+ * ticks), not re-flushed as fast as the plugin answers.
  */
 import { canRetry, retryDelaySeconds } from './backoff.js';
+
+/**
+ * Retries during the grace period: paced at Fluent Bit's one-second tick.
+ * With no wait at all, an output answering FLB_RETRY at once was flushed
+ * thousands of times a second until Grace ran out.
+ */
+export const SHUTDOWN_RETRY_SECONDS = 1;
 
 export interface RetrySchedulerOptions<T> {
   /** scheduler.base and scheduler.cap, in seconds. */
@@ -22,7 +30,7 @@ export interface RetrySchedulerOptions<T> {
 
 export class RetryScheduler<T> {
   private readonly waiting = new Map<T, NodeJS.Timeout>();
-  private immediate = false;
+  private shuttingDown = false;
 
   constructor(private readonly options: RetrySchedulerOptions<T>) {}
 
@@ -36,9 +44,9 @@ export class RetryScheduler<T> {
     return canRetry(this.options.limit, retriesSoFar);
   }
 
-  /** The wait before the `retry`-th retry (from 1): 0 once shutting down. */
+  /** The wait before the `retry`-th retry (from 1): SHUTDOWN_RETRY_SECONDS once shutting down. */
   delaySeconds(retry: number): number {
-    if (this.immediate) return 0;
+    if (this.shuttingDown) return SHUTDOWN_RETRY_SECONDS;
     return retryDelaySeconds(this.options.base, this.options.cap, retry, this.options.random);
   }
 
@@ -55,13 +63,13 @@ export class RetryScheduler<T> {
   }
 
   /**
-   * Shutdown: from now on retries are immediate, and those waiting are due
-   * now. They are returned (in the order they were scheduled) rather than
+   * Shutdown: those waiting are due now, and later retries are paced
+   * (SHUTDOWN_RETRY_SECONDS). They are returned (in the order they were scheduled) rather than
    * handed to `due` one by one, so the caller can queue them all and then
    * dispatch once.
    */
   hurry(): T[] {
-    this.immediate = true;
+    this.shuttingDown = true;
     return this.cancelAll();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryScheduler } from '../../src/engine/retry-scheduler.js';
+import { RetryScheduler, SHUTDOWN_RETRY_SECONDS } from '../../src/engine/retry-scheduler.js';
 import { waitFor } from '../helpers/wait.js';
 
 function scheduler(options: { base?: number; cap?: number; limit?: number; random?: () => number } = {}) {
@@ -50,15 +50,15 @@ describe('retry scheduler: Retry_Limit', () => {
 });
 
 describe('retry scheduler: shutdown', () => {
-  it('makes waiting retries due at once, in order, and later ones immediate', async () => {
+  it('makes waiting retries due at once, in order, and paces later ones at one a second', async () => {
     const { retries, due } = scheduler({ base: 60, cap: 120 });
     retries.schedule('first', 1);
     retries.schedule('second', 2);
     expect(retries.hurry()).toEqual(['first', 'second']);
     expect(retries.size).toBe(0);
-    expect(retries.delaySeconds(5)).toBe(0);
-    expect(retries.schedule('late', 3)).toBe(0);
-    await waitFor(() => due.length === 1, 5000, 'the immediate retry');
+    expect(retries.delaySeconds(5)).toBe(SHUTDOWN_RETRY_SECONDS);
+    expect(retries.schedule('late', 3)).toBe(SHUTDOWN_RETRY_SECONDS);
+    await waitFor(() => due.length === 1, 5000, 'the paced retry');
     expect(due).toEqual(['late']); // the hurried ones were handed back, not fired again
   });
 

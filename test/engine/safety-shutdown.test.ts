@@ -40,6 +40,28 @@ describe('safety: pending retries at shutdown', () => {
   });
 });
 
+describe('safety: no retry storm at shutdown', () => {
+  it('retries a chunk that keeps asking for a retry once a second during Grace, not as fast as the plugin answers', async () => {
+    const out = recordingOutput();
+    out.answer = () => 'retry';
+    const p = pipeline({
+      service: { schedulerBase: 60, schedulerCap: 60, grace: 3 },
+      register: [out.factory],
+      inputs: [{ name: 'lib', tag: 't' }],
+      outputs: [{ name: 'recorder', match: '*', retryLimit: 'no_limits' }],
+    });
+    await p.start();
+    p.input('lib.0').push({ a: 1 });
+    await waitFor(() => out.calls.length === 1, 5000, 'the first attempt');
+    const report = await p.stop();
+    // The first attempt, the hurried one at stop(), then one a second within
+    // the 3 s of Grace: about 5, and never the thousands an unpaced loop makes.
+    expect(out.calls.length).toBeGreaterThanOrEqual(3);
+    expect(out.calls.length).toBeLessThanOrEqual(6);
+    expect(report.undelivered['recorder.0']).toMatchObject({ chunks: 1, records: 1 });
+  });
+});
+
 describe('safety: Grace -1', () => {
   it('service Grace -1 waits for a flush that takes longer than the default Grace (5 s)', async () => {
     const p = pipeline({
