@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The parts of the report that carry targets; each must be present with its targets. */
-const JUDGED = ['flush', 'input', 'pipeline'];
+const JUDGED = ['flush', 'input', 'pipeline', 'isolation'];
 
 /** "target 1e+6, measured 8.12e+5" from a target's figures (met left out, nested targets in braces). */
 function figures(target) {

@@ -13,6 +13,7 @@ import { printCheck } from './check-targets.mjs';
 import { findFluentBit, fluentBitCompare } from './fluent-bit-compare.mjs';
 import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
+import { isolationBench } from './isolation-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +46,7 @@ const report = {
   flush: await flushBench(scale),
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
+  isolation: await isolationBench(scale),
   // Skipped (and says so) unless a Fluent Bit binary is available.
   versus_fluent_bit: leaveOutFluentBit
     ? { skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true }

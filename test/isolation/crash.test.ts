@@ -41,7 +41,7 @@ function range(count: number): Set<number> {
 }
 
 /** Pushes `count` records in batches, letting the pipeline flush between them, so that several chunks are in play. */
-async function pushNumbered(push: (record: object) => boolean, count: number): Promise<void> {
+async function pushNumbered(push: (record: Record<string, unknown>) => boolean, count: number): Promise<void> {
   for (let n = 0; n < count; n++) {
     push({ n });
     if (n % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 60));

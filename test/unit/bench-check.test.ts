@@ -28,6 +28,10 @@ function passingReport() {
         },
       },
     },
+    isolation: {
+      command: { isolated_ratio: 0.95 },
+      targets: { isolated_at_least_0_9x_in_process: { target: 0.9, measured: 0.95, met: true } },
+    },
     versus_fluent_bit: { fluent_bit: 'Fluent Bit v4.0.0', cases: { workers_1: { flbhost_speedup_wall: 1.4 } } },
   };
 }
