@@ -65,6 +65,7 @@ export class PluginHostProcess {
   private killedBecause?: string;
   private failure?: string;
   private ended = false;
+  private exit?: HostExit;
   private referenced = true;
 
   /**
@@ -98,6 +99,7 @@ export class PluginHostProcess {
         if (this.ended) return;
         this.ended = true;
         const exit: HostExit = { code, signal, killedBecause: this.killedBecause, failure: this.failure, stderr: this.tail.report() };
+        this.exit = exit;
         const error = new HostExitedError(exit);
         for (const waiter of [...this.waiters.values(), ...this.loads.values()]) waiter.reject(error);
         this.waiters.clear();
@@ -121,7 +123,7 @@ export class PluginHostProcess {
   load(path: string): Promise<LoadResult> {
     const op = this.nextOp++;
     this.write(new FrameBuilder(FRAME.load, op).string(path).head());
-    return new Promise<LoadResult>((resolve, reject) => this.loads.set(op, { resolve: resolve as (v: unknown) => void, reject }));
+    return new Promise<LoadResult>((resolve, reject) => this.wait(this.loads, op, { resolve: resolve as (v: unknown) => void, reject }));
   }
 
   /**
@@ -145,7 +147,13 @@ export class PluginHostProcess {
     } else {
       this.write(frame.head());
     }
-    return new Promise((resolve, reject) => this.waiters.set(op, { resolve, reject }));
+    return new Promise((resolve, reject) => this.wait(this.waiters, op, { resolve, reject }));
+  }
+
+  /** A request to a child that has ended already is answered at once: it never will be otherwise. */
+  private wait(table: Map<number, Waiter>, op: number, waiter: Waiter): void {
+    if (this.exit) waiter.reject(new HostExitedError(this.exit));
+    else table.set(op, waiter);
   }
 
   /** A command nobody waits for. */
