@@ -60,6 +60,7 @@ bool FrameReader::Next(FrameType* type, uint64_t* op) {
   uint64_t id = 0;
   for (int i = 0; i < 8; i++) id |= static_cast<uint64_t>(p[5 + i]) << (8 * i);
   if (length < 9) return Fail("a frame length below its header");
+  if (length > kMaxFrameBytes) return Fail("a frame longer than any flbhost sends");
   *type = static_cast<FrameType>(p[4]);
   *op = id;
   start_ += kFrameHeaderBytes;

@@ -282,9 +282,12 @@ void PluginHost::StatsLoop() {
 void PluginHost::CloseAfterParentLeft() {
   if (close_requested_ || host_ == nullptr) return;
   std::string ignored;
-  if (output_) output_->Close(kParentGoneClose, &ignored);
-  if (input_) input_->Close(kParentGoneClose, &ignored);
-  if (custom_) custom_->Close(kParentGoneClose, &ignored);
+  // A failed instance (Init returned <= 0) refuses the close: nothing to wait for.
+  bool closing = output_ ? output_->Close(kParentGoneClose, &ignored)
+               : input_  ? input_->Close(kParentGoneClose, &ignored)
+               : custom_ ? custom_->Close(kParentGoneClose, &ignored)
+                         : false;
+  if (!closing) return;
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait_for(lock, kParentGoneCloseBound, [this] { return parent_gone_closed_; });
 }

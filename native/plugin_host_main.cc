@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   IgnoreGroupSignals();
+  // Not passed on to processes the plugin starts (a Go input running a
+  // command, say): flbhost must see these close when this process ends.
+  fcntl(flbhost::kCommandFd, F_SETFD, FD_CLOEXEC);
+  fcntl(flbhost::kEventFd, F_SETFD, FD_CLOEXEC);
   auto host = std::make_shared<flbhost::PluginHost>(flbhost::kCommandFd, flbhost::kEventFd);
   int code = host->Serve();
   fflush(stdout);

@@ -16,6 +16,11 @@
  * isolation tests, it also takes (see common/fault_inject.h):
  *   crash_file   countdown file: a flush that takes a count crashes (SIGSEGV)
  *   hang_file    countdown file: a flush that takes a count never returns
+ *   scribble_file countdown file: a flush that takes a count writes garbage
+ *                to descriptor 4 (a plugin host's event stream), as memory
+ *                corruption in a plugin could, and then works normally
+ *   spawn_sleep  seconds: Init starts `sleep <seconds>` in the background,
+ *                which inherits whatever descriptors the process lets it
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -44,6 +49,7 @@ struct jsonl_state {
 #ifdef JSONL_FAULTS
     char *crash_file;
     char *hang_file;
+    char *scribble_file;
 #endif
     atomic_ullong records;
 };
@@ -93,8 +99,14 @@ FLB_EXPORT int FLBPluginInit(void *plugin)
     {
         const char *crash = pu_prop(&host, "crash_file");
         const char *hang = pu_prop(&host, "hang_file");
+        const char *scribble = pu_prop(&host, "scribble_file");
+        const char *sleep_for = pu_prop(&host, "spawn_sleep");
         st->crash_file = crash ? strdup(crash) : NULL;
         st->hang_file = hang ? strdup(hang) : NULL;
+        st->scribble_file = scribble ? strdup(scribble) : NULL;
+        if (sleep_for && *sleep_for) {
+            pu_fault_spawn_sleep(sleep_for);
+        }
     }
 #endif
     if (!st->path || (label && *label && !st->label)) {
@@ -166,6 +178,9 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
     }
     if (pu_fault_take(st->hang_file)) {
         pu_fault_hang();
+    }
+    if (pu_fault_take(st->scribble_file)) {
+        pu_fault_scribble(4);
     }
 #endif
     /* Render the whole chunk first: either every line is written or none,

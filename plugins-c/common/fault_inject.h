@@ -54,6 +54,35 @@ static inline void pu_fault_crash(const char *who)
     *(volatile int *)0 = 1;
 }
 
+/* Writes a well-framed but short "log" frame (type 66, one payload byte
+ * where a log line needs at least 20) to `fd`, the way a stray write through
+ * a corrupted pointer could land in a host's stream. */
+static inline void pu_fault_scribble(int fd)
+{
+    static const unsigned char junk[] = {0x0a, 0x00, 0x00, 0x00, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0xee};
+    if (write(fd, junk, sizeof(junk)) < 0) {
+        /* nothing to do: the fault is best effort */
+    }
+}
+
+/* Starts `sleep <seconds>` in the background: a helper process that
+ * inherits every descriptor not marked close-on-exec (its stdin and stdout
+ * go to /dev/null, so that it holds no test runner's output open; its
+ * stderr is the plugin's). */
+static inline void pu_fault_spawn_sleep(const char *seconds)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+        }
+        execlp("sleep", "sleep", seconds, (char *)NULL);
+        _exit(127);
+    }
+}
+
 /* Never returns, the way a plugin stuck on a dead connection behaves. */
 static inline void pu_fault_hang(void)
 {

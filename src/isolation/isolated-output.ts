@@ -92,6 +92,16 @@ export class IsolatedOutput extends SupervisedInstance implements NativeOutput {
     this.checkDrained();
   }
 
+  protected override onTerminated(): void {
+    // Killed at the end of the grace period: what it had never got an answer.
+    this.sentBytes = 0;
+    for (const job of [...this.sent.splice(0), ...this.waiting.splice(0)]) {
+      clearTimeout(job.timer);
+      job.resolve(null);
+    }
+    this.checkDrained();
+  }
+
   protected wantsReferenced(): boolean {
     return this.waiting.length > 0 || this.sent.length > 0;
   }

@@ -43,6 +43,9 @@ export class HostExitedError extends Error {
   }
 }
 
+/** How long an exited child's last frames and stderr lines are waited for. */
+const EXIT_DRAIN_MS = 500;
+
 export type LoadResult = { ok: true; info: NativeLibraryInfo } | { ok: false; phase: string; message: string; dlerror: string };
 
 interface Waiter {
@@ -55,7 +58,7 @@ export class PluginHostProcess {
   /** Settles once the child has ended and every frame it wrote was handled. */
   readonly exited: Promise<HostExit>;
   private readonly child: ChildProcess;
-  private readonly commands: Writable;
+  private readonly commands?: Writable;
   private readonly waiters = new Map<number, Waiter>();
   private readonly loads = new Map<number, Waiter>();
   private readonly unread = new Map<number, string[]>();
@@ -83,21 +86,26 @@ export class PluginHostProcess {
       detached: false,
     });
     this.pid = this.child.pid;
-    this.commands = this.child.stdio[3] as Writable;
-    const events = this.child.stdio[4] as Readable;
-    const stderr = this.child.stderr!;
+    // All three are missing when the spawn itself failed (EMFILE, say): the
+    // 'error' below then ends this host like any other exit.
+    this.commands = (this.child.stdio[3] as Writable | null) ?? undefined;
+    const events = this.child.stdio[4] as Readable | null;
+    const stderr = this.child.stderr;
     // Writes to a child that just died fail with EPIPE; its exit says why.
-    this.commands.on('error', () => undefined);
-    events.on('error', () => undefined);
-    stderr.on('data', (data: Buffer) => {
+    this.commands?.on('error', () => undefined);
+    events?.on('error', () => undefined);
+    stderr?.on('data', (data: Buffer) => {
       this.tail.push(data);
       process.stderr.write(data);
     });
-    events.on('data', (data: Buffer) => this.receive(data));
+    events?.on('data', (data: Buffer) => this.receive(data));
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.ended) return;
         this.ended = true;
+        // A process the plugin started may hold our pipes open: stop reading.
+        events?.destroy();
+        stderr?.destroy();
         const exit: HostExit = { code, signal, killedBecause: this.killedBecause, failure: this.failure, stderr: this.tail.report() };
         this.exit = exit;
         const error = new HostExitedError(exit);
@@ -108,10 +116,22 @@ export class PluginHostProcess {
       };
       this.child.on('error', (error) => {
         this.failure ??= `cannot run the plugin host: ${error.message}`;
-        // A child that never started emits no 'close'.
+        // A child that never started emits no 'exit'.
         if (this.child.pid === undefined) finish(null, null);
       });
-      this.child.on('close', finish);
+      // Ended is when the process has exited and what it wrote has been
+      // read: the event stream and stderr reach their end (the child's
+      // descriptors are close-on-exec, so at once). Not 'close', which also
+      // waits for every process the plugin started and that inherited them.
+      this.child.on('exit', (code, signal) => {
+        let open = [events, stderr].filter((stream) => stream && !stream.readableEnded).length;
+        const done = () => finish(code, signal);
+        if (open === 0) return done();
+        for (const stream of [events, stderr]) {
+          if (stream && !stream.readableEnded) stream.once('end', () => --open === 0 && done());
+        }
+        setTimeout(done, EXIT_DRAIN_MS).unref();
+      });
     });
   }
 
@@ -139,11 +159,10 @@ export class PluginHostProcess {
     const restBytes = rest?.reduce((sum, piece) => sum + piece.byteLength, 0) ?? 0;
     if (rest && rest.length > 0) {
       // One writev for the header and every piece: nothing is copied here.
-      const socket = this.commands as Writable & { cork(): void; uncork(): void };
-      socket.cork();
+      this.commands?.cork();
       this.write(frame.head(restBytes));
       for (const piece of rest) if (piece.byteLength > 0) this.write(piece);
-      socket.uncork();
+      this.commands?.uncork();
     } else {
       this.write(frame.head());
     }
@@ -172,7 +191,7 @@ export class PluginHostProcess {
 
   /** Closing the command stream ends the child once its instance is closed (or at once if it has none). */
   end(): void {
-    if (!this.ended) this.commands.end();
+    if (!this.ended) this.commands?.end();
   }
 
   /** SIGKILL; `reason` goes into the exit report. */
@@ -194,7 +213,7 @@ export class PluginHostProcess {
   }
 
   private write(data: Uint8Array): void {
-    if (!this.ended) this.commands.write(data);
+    if (!this.ended) this.commands?.write(data);
   }
 
   private receive(data: Buffer): void {
@@ -206,7 +225,16 @@ export class PluginHostProcess {
       this.kill('its event stream was broken');
       return;
     }
-    for (const frame of frames) this.handle(frame);
+    for (const frame of frames) {
+      try {
+        this.handle(frame);
+      } catch (error) {
+        // A frame shorter than its fields: the child's memory is not to be trusted.
+        this.failure ??= `a malformed frame from the plugin host (${(error as Error).message})`;
+        this.kill('its event stream was broken');
+        return;
+      }
+    }
   }
 
   private handle({ type, op, fields }: ReceivedFrame): void {
@@ -246,11 +274,12 @@ export class PluginHostProcess {
   private complete(op: number, fields: FrameFields): void {
     const waiter = this.waiters.get(op);
     if (!waiter) return;
-    this.waiters.delete(op);
+    // Decoded first: a malformed frame leaves the waiter to the exit, which settles it.
     const kind = fields.u8();
     const code = fields.i32();
     const text = fields.string();
     const phase = fields.string();
+    this.waiters.delete(op);
     if (kind === COMPLETION.failed) {
       const error = new Error(text) as NativeError;
       error.phase = phase;
@@ -263,9 +292,10 @@ export class PluginHostProcess {
   private loaded(op: number, fields: FrameFields): void {
     const waiter = this.loads.get(op);
     if (!waiter) return;
-    this.loads.delete(op);
     if (fields.u8() !== 1) {
-      waiter.resolve({ ok: false, phase: fields.string(), message: fields.string(), dlerror: fields.string() });
+      const failure = { ok: false as const, phase: fields.string(), message: fields.string(), dlerror: fields.string() };
+      this.loads.delete(op);
+      waiter.resolve(failure);
       return;
     }
     const path = fields.string();
@@ -277,6 +307,7 @@ export class PluginHostProcess {
     const count = fields.u32();
     const exports: string[] = [];
     for (let i = 0; i < count; i++) exports.push(fields.string());
+    this.loads.delete(op);
     waiter.resolve({ ok: true, info: { path, name, description, type, flags, eventType, exports, liveInstances: 0 } });
   }
 }
@@ -300,5 +331,6 @@ function readStats(fields: FrameFields): NativeInputStats {
 export function describeExit(exit: HostExit): string {
   if (exit.failure && exit.code === null && exit.signal === null) return exit.failure;
   const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-  return exit.killedBecause ? `${how}: ${exit.killedBecause}` : exit.failure ? `${how}: ${exit.failure}` : how;
+  const why = [exit.killedBecause, exit.failure].filter(Boolean).join(': ');
+  return why ? `${how}: ${why}` : how;
 }

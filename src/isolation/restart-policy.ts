@@ -13,6 +13,14 @@ export const RESTART_BASE_MS = 250;
 export const RESTART_CAP_MS = 30_000;
 export const CRASH_LIMIT = 5;
 export const CRASH_WINDOW_MS = 60_000;
+/**
+ * A restarted child whose load, Register, Init and PreRun have not finished
+ * by then is killed, and that counts as a failure: an instance must not
+ * wait for ever in 'restarting' while its flushes pile up. (The first start
+ * has no such bound, as in process: a slow Init at start-up is the
+ * operator's to see.)
+ */
+export const RESTART_START_TIMEOUT_MS = 30_000;
 
 export type RestartDecision = { giveUp: false; delayMs: number; inWindow: number } | { giveUp: true; inWindow: number };
 

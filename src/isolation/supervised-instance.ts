@@ -13,7 +13,7 @@ import type { InstanceRoutes } from '../backend/instance-routes.js';
 import type { NativeChunkFailure, NativeInputStats } from '../native.js';
 import { FRAME } from './protocol.js';
 import { describeExit, HostExitedError, PluginHostProcess, type HostExit } from './plugin-host-process.js';
-import { CRASH_LIMIT, CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
+import { CRASH_LIMIT, CRASH_WINDOW_MS, RESTART_START_TIMEOUT_MS, RestartPolicy } from './restart-policy.js';
 
 /** What an isolated instance was asked to be. */
 export interface IsolatedInstanceSpec {
@@ -60,6 +60,8 @@ export abstract class SupervisedInstance {
   private unread: string[] = [];
   private logLevel: number;
   private restartTimer?: NodeJS.Timeout;
+  /** A restart under way (its child loading and starting). */
+  private launching?: Promise<unknown>;
   private failure?: Error;
 
   constructor(protected readonly spec: IsolatedInstanceSpec) {
@@ -124,6 +126,8 @@ export abstract class SupervisedInstance {
     if (this.state === 'closed' || this.state === 'closing') return;
     await this.beforeClose();
     clearTimeout(this.restartTimer);
+    // A restart half done would otherwise get the close before its Init.
+    await this.launching?.catch(() => undefined);
     const host = this.host;
     this.state = 'closing';
     if (host?.alive) {
@@ -135,11 +139,12 @@ export abstract class SupervisedInstance {
     this.state = 'closed';
   }
 
-  /** The close did not finish in time: the child is killed. */
+  /** The close did not finish in time: the child is killed, and whatever still waits is settled. */
   terminate(): void {
     clearTimeout(this.restartTimer);
     this.host?.kill('it did not exit within the grace period');
     this.state = 'closed';
+    this.onTerminated();
   }
 
   // --- for subclasses ------------------------------------------------------
@@ -152,6 +157,8 @@ export abstract class SupervisedInstance {
   protected abstract onFailed(error: Error): void;
   /** Whether the child should keep Node's event loop alive now. */
   protected abstract wantsReferenced(): boolean;
+  /** terminate(): settle what still waits (outputs: as cancelled). */
+  protected onTerminated(): void {}
   /** Before close: what must happen first (outputs drain their queue). */
   protected beforeClose(): Promise<void> {
     return Promise.resolve();
@@ -231,8 +238,10 @@ export abstract class SupervisedInstance {
   private async restart(): Promise<void> {
     if (this.state !== 'restarting') return;
     let code: number;
+    const bound = setTimeout(() => this.host?.kill(`it did not start within ${RESTART_START_TIMEOUT_MS / 1000} s`), RESTART_START_TIMEOUT_MS);
     try {
-      code = await this.launch();
+      this.launching = this.launch();
+      code = (await this.launching) as number;
     } catch (error) {
       // A child that died again is handled by its exit; anything else ends it.
       if (!(error instanceof HostExitedError)) {
@@ -241,6 +250,9 @@ export abstract class SupervisedInstance {
         this.fail(new Error(`${this.name}: cannot restart: ${(error as Error).message}`));
       }
       return;
+    } finally {
+      clearTimeout(bound);
+      this.launching = undefined;
     }
     if (this.state !== 'restarting') return;
     if (code <= 0) {

@@ -411,7 +411,16 @@ export class Pipeline extends EventEmitter {
         plugin.terminate?.();
       }
     }
-    for (const custom of this.customs) await custom.close().catch(() => undefined);
+    for (const custom of this.customs) {
+      const exited = await Promise.race([
+        custom.close().then(() => true, () => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace < 0 ? 2 ** 31 - 1 : exitBound).unref()),
+      ]);
+      if (!exited) {
+        exitTimedOut.push(custom.name);
+        custom.terminate();
+      }
+    }
     await this.store.close();
     this.state = 'stopped';
     const report = { complete: drained && Object.keys(undelivered).length === 0, undelivered, exitTimedOut };

@@ -120,6 +120,16 @@ function common(kind: PluginKind, config: AnyConfig, plugin: PlannedPlugin, fall
   return { source, name, properties: prepared.visible, logLevel, isolation, setting };
 }
 
+/** The longest timer Node keeps (2^31 - 1 ms); a longer one fires at once. */
+const MAX_FLUSH_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Flush_Timeout: seconds, 0 for none, at most about 24 days. */
+function parseFlushTimeout(value: string | number, where: string): number {
+  const seconds = parseSeconds(value, where);
+  if (seconds > MAX_FLUSH_TIMEOUT_SECONDS) throw new ConfigError(`${where}: at most ${MAX_FLUSH_TIMEOUT_SECONDS} seconds (0: no limit); got ${value}`);
+  return seconds;
+}
+
 /** `Isolation none|process`: only a .so can run in a child process. */
 function parseIsolation(field: Isolation | undefined, key: string | undefined, plugin: PlannedPlugin, where: string): Isolation {
   const value = (field ?? key ?? 'none').toLowerCase();
@@ -165,7 +175,7 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
     retryLimit: retryLimit === undefined ? INSTANCE_DEFAULTS.retryLimit : parseRetryLimit(retryLimit.value, retryLimit.where),
     queueLimit: queueLimit === undefined ? INSTANCE_DEFAULTS.queueLimit : parseSize(queueLimit.value, queueLimit.where),
     eventFormat,
-    flushTimeout: flushTimeout === undefined ? 0 : parseSeconds(flushTimeout.value, flushTimeout.where),
+    flushTimeout: flushTimeout === undefined ? 0 : parseFlushTimeout(flushTimeout.value, flushTimeout.where),
     isolation: c.isolation,
     match: match === undefined ? undefined : String(match.value),
     matchRegex: matchRegex === undefined ? undefined : String(matchRegex.value),

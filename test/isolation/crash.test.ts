@@ -196,3 +196,59 @@ describe('isolation: an input that crashes', () => {
     expect(crash!.msg).toMatch(/input plugin 'gen' \(instance gen\.0, pid \d+\) crashed \(killed by SIGSEGV\)/);
   });
 });
+
+describe('isolation: a child that misbehaves', () => {
+  it('a malformed frame on the event stream kills that child, not flbhost; its flushes go to the next one', async () => {
+    const { logger, lines } = captureLogger();
+    const faulty = outFile('faulty');
+    const p = pipeline({
+      logger,
+      plugins: [cPlugin('out_faulty')],
+      inputs: [{ name: 'lib', tag: 'app' }],
+      outputs: [{ name: 'faulty', match: '*', isolation: 'process', properties: { path: faulty, scribble_file: countdown(1) } }],
+    });
+    await p.start();
+    await pushNumbered((record) => p.input('lib.0').push(record), 60);
+    const report = await p.stop();
+
+    expect(report.complete).toBe(true);
+    expect(distinctN(faulty)).toEqual(range(60));
+    expect(p.metrics().outputs['faulty.0']).toMatchObject({ restarts: 1 });
+    const [killed] = crashLines(lines);
+    expect(killed!.msg).toMatch(/was killed \(killed by SIGKILL: its event stream was broken: a malformed frame from the plugin host/);
+  });
+
+  it('notices a crash at once even when the plugin started a process that inherited its descriptors', async () => {
+    const { logger } = captureLogger();
+    const faulty = outFile('faulty');
+    const p = pipeline({
+      logger,
+      plugins: [cPlugin('out_faulty')],
+      inputs: [{ name: 'lib', tag: 'app' }],
+      // The sleep outlives the crash by far: a host waiting for every descriptor to close would wait for it.
+      outputs: [{ name: 'faulty', match: '*', isolation: 'process', properties: { path: faulty, crash_file: countdown(1), spawn_sleep: 60 } }],
+    });
+    await p.start();
+    const started = Date.now();
+    p.input('lib.0').push({ n: 0 });
+    await waitFor(() => p.metrics().outputs['faulty.0']!.restarts === 1 && distinctN(faulty).size === 1, 20_000, 'the restart and the delivery');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await p.stop();
+  });
+});
+
+describe('isolation: terminate()', () => {
+  it('settles every flush of a child killed at the end of the grace period, so nothing keeps waiting', async () => {
+    const { loadPlugin, FlushCancelledError } = await import('../../src/index.js');
+    const lib = await loadPlugin(cPlugin('out_faulty'), { logger: captureLogger().logger, isolation: 'process' });
+    const out = await lib.createOutput({ properties: { path: outFile('terminated'), hang_file: countdown(1) }, flushTimeout: 3600 });
+    const hanging = out.flush('t', [{ record: { n: 1 } }]);
+    const queued = out.flush('t', [{ record: { n: 2 } }]);
+    const closing = out.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    out.terminate();
+    await expect(hanging).rejects.toBeInstanceOf(FlushCancelledError);
+    await expect(queued).rejects.toBeInstanceOf(FlushCancelledError);
+    await closing;
+  });
+});
