@@ -49,16 +49,13 @@ async function buildConfig(args: CliArgs): Promise<{ config: PipelineConfig; war
 export async function runCommand(args: CliArgs): Promise<number> {
   // Signal handlers go in before any plugin is loaded (signals.ts says why).
   // What their actions act on, as the run gets that far:
-  const run: { stop?: (signal: StopSignal) => void; logger?: pino.Logger } = {};
+  const run: { stop?: (signal: StopSignal) => void; logger?: pino.Logger; pipeline?: Pipeline } = {};
   installSignalPolicy({
     stop: (signal) => {
       if (run.stop) run.stop(signal);
       else process.exit(EXIT_FAILURE); // the pipeline has not started yet (or is starting): exit at once
     },
-    exitNow: (signal) => {
-      process.stderr.write(`flbhost: second ${signal}: exiting now, without waiting for pending data\n`);
-      process.exit(EXIT_FAILURE);
-    },
+    exitNow: (signal) => exitAtOnce(signal, run.pipeline, run.logger),
     log: (level, message) => {
       if (run.logger) run.logger[level](message);
       else if (level !== 'debug') process.stderr.write(`flbhost: ${message}\n`);
@@ -86,6 +83,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
   } catch (error) {
     return reportFailure(error);
   }
+  run.pipeline = pipeline;
 
   if (args.dryRun) {
     try {
@@ -121,6 +119,26 @@ export async function runCommand(args: CliArgs): Promise<number> {
     return EXIT_UNDELIVERED;
   }
   return EXIT_OK;
+}
+
+/**
+ * A second stop request: says what each output was still owed (the graceful
+ * stop's per-output report, from Pipeline.metrics(): chunks and bytes, as
+ * it counts no records per output) and exits at once, EXIT_FAILURE.
+ */
+function exitAtOnce(signal: StopSignal, pipeline: Pipeline | undefined, logger: pino.Logger | undefined): never {
+  process.stderr.write(`flbhost: second ${signal}: exiting now, without waiting for pending data\n`);
+  const owed = Object.entries(pipeline?.metrics().outputs ?? {})
+    .filter(([, output]) => output.queuedChunks > 0)
+    .map(([output, { queuedChunks: chunks, queuedBytes: bytes, inFlight }]) => ({ output, chunks, bytes, inFlight }));
+  for (const { output, chunks, bytes, inFlight } of owed) {
+    logger?.warn({ output, chunks, bytes, inFlight }, `exit: ${chunks} chunk(s) (${bytes} bytes) not delivered to ${output}: exiting at once on a second signal`);
+  }
+  if (owed.length > 0) {
+    const lost = owed.map(({ output, chunks, bytes }) => `${output}: ${chunks} chunk(s), ${bytes} byte(s)`);
+    process.stderr.write(`flbhost: exited at once with undelivered data: ${lost.join(', ')}\n`);
+  }
+  process.exit(EXIT_FAILURE);
 }
 
 function reportFailure(error: unknown): number {

@@ -6,7 +6,8 @@
  *   included);
  * - the same signal delivered twice within SAME_SIGNAL_WINDOW_MS (as
  *   `timeout` does) is one stop request;
- * - a second signal during that stop exits at once, 1.
+ * - a second stop request exits at once, with 1, and says what each output
+ *   was still owed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -80,6 +81,16 @@ function pendingForProcess(pid: number, signal: NodeJS.Signals): boolean {
   return (mask & (1n << BigInt(constants.signals[signal] - 1))) !== 0n;
 }
 
+/** A config whose graceful stop cannot finish soon: Grace 60 s, and an output whose every flush takes a minute. */
+function slowConfig(name: string, input: string[], outputs: string[] = []): string {
+  const config = join(dir, `${name}.conf`);
+  writeFileSync(
+    config,
+    ['[SERVICE]', '    Flush 0.2', '    Grace 60', '', '[INPUT]', ...input, '', ...outputs, '[OUTPUT]', '    Name     sleep', '    Match    *', '    sleep_ms 60000', ''].join('\n'),
+  );
+  return config;
+}
+
 describe('flbhost: signals', () => {
   it.each(['SIGTERM', 'SIGINT', 'SIGQUIT'] as const)('%s stops gracefully: exit 0, every record the input produced delivered exactly once', async (signal) => {
     const out = join(dir, `${signal}.jsonl`);
@@ -127,38 +138,55 @@ describe('flbhost: signals', () => {
     expect(seqsIn(out)).toEqual(Array.from({ length: produced }, (_, i) => i));
   });
 
-  it('a second signal exits at once, with 1, while the first stop waits on a slow plugin', async () => {
-    const config = join(dir, 'slow.conf');
-    writeFileSync(
-      config,
-      [
-        '[SERVICE]',
-        '    Flush 0.2',
-        '    Grace 60',
-        '',
-        '[INPUT]',
-        '    Name             dummy',
-        '    Rate             20',
-        '    flush_on_startup true',
-        '',
-        '[OUTPUT]',
-        '    Name     sleep',
-        '    Match    *',
-        '    sleep_ms 30000',
-        '',
-      ].join('\n'),
+  it.each([
+    ['a different signal', 'SIGTERM', 'SIGINT'],
+    ['the same signal after the window', 'SIGTERM', 'SIGTERM'],
+    ['SIGQUIT after SIGINT', 'SIGINT', 'SIGQUIT'],
+  ] as const)('a second stop request (%s) exits at once, with 1, and says what each output was still owed', async (_, first, second) => {
+    const out = join(dir, `owed-${first}-${second}.jsonl`);
+    const trace = join(dir, `owed-${first}-${second}.trace`);
+    // gen feeds two outputs: jsonl delivers at once, sleep never within the
+    // test (a minute a flush, Grace 60 s), so the graceful stop waits on it.
+    const config = slowConfig(
+      `owed-${first}-${second}`,
+      ['    Name    gen', '    records 5', '    total   20'],
+      ['[OUTPUT]', '    Name  jsonl', '    Match *', `    path  ${out}`, ''],
     );
-    const cli = startCli(['-c', config, '-e', cPlugin('out_sleep')]);
-    await waitFor(() => /pipeline started/.test(cli.stderr()) || !cli.running(), 10_000, 'the pipeline to start');
-    cli.child.kill('SIGTERM');
-    await waitFor(() => /stopping: SIGTERM/.test(cli.stderr()) || !cli.running(), 5000, 'the graceful stop to begin');
-    // The stop waits for a 30-s flush (Grace 60 s): still running a second later.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(cli.running(), cli.stderr()).toBe(true);
+    const cli = startCli(['-c', config, '-e', cPlugin('in_gen'), '-e', cPlugin('out_jsonl'), '-e', cPlugin('out_sleep')], {
+      env: { ...process.env, FLBHOST_TRACE_FILE: trace },
+    });
+    await waitFor(() => collected(trace).length >= 1 || !cli.running(), 15_000, 'a first collect');
+    cli.child.kill(first);
+    await waitFor(() => cli.stderr().includes(`stopping: ${first}`) || !cli.running(), 10_000, 'the graceful stop to begin');
+    const stopSeenAt = Date.now();
+    // The input has exited and jsonl has everything: from here on only sleep
+    // owes anything, and it owes all of it.
+    await waitFor(() => /^exit$/m.test(readFileSync(trace, 'utf8')) || !cli.running(), 10_000, 'the input to exit');
+    const produced = sum(collected(trace));
+    await waitFor(() => seqsIn(out).length >= produced || !cli.running(), 10_000, 'jsonl to catch up');
+    // Past the window, counted from when flbhost had certainly taken the first signal.
+    while (Date.now() - stopSeenAt < 2 * SAME_SIGNAL_WINDOW_MS) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cli.running(), cli.stderr()).toBe(true); // still waiting on sleep
 
-    cli.child.kill('SIGINT'); // any second signal: SIGTERM or SIGINT
-    await waitFor(() => !cli.running(), 5000, 'the exit after the second signal');
-    expect(await cli.exit).toBe(1); // EXIT_FAILURE: pending data was abandoned
-    expect(cli.stderr()).toContain('flbhost: second SIGINT: exiting now, without waiting for pending data\n');
+    cli.child.kill(second);
+    await waitFor(() => !cli.running(), 10_000, 'the exit after the second signal');
+    expect(await cli.exit, cli.stderr()).toBe(1); // EXIT_FAILURE: pending data was abandoned
+    expect(cli.stderr()).toContain(`flbhost: second ${second}: exiting now, without waiting for pending data\n`);
+    // What sleep owed: every chunk, that is every byte gen produced. Each of
+    // its events is [fixext8 time, {"seq": n < 128, "msg": "generated"}]:
+    // 1 + 10 + 1 + 4 + 1 + 4 + 10 = 31 bytes of msgpack.
+    const summary = /^flbhost: exited at once with undelivered data: (.*)$/m.exec(cli.stderr());
+    expect(summary, cli.stderr()).not.toBeNull();
+    const owed = /^sleep\.0: (\d+) chunk\(s\), (\d+) byte\(s\)$/.exec(summary![1]!); // sleep only: jsonl owed nothing
+    expect(owed, summary![0]).not.toBeNull();
+    const [chunks, bytes] = [Number(owed![1]), Number(owed![2])];
+    expect(produced).toBeGreaterThan(0);
+    expect(bytes).toBe(31 * produced);
+    expect(chunks).toBeGreaterThanOrEqual(1);
+    // ... and the log line per output, as the graceful stop logs its report.
+    const logged = logLines(cli).filter((line) => line.msg.endsWith('exiting at once on a second signal'));
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 40, output: 'sleep.0', chunks, bytes, msg: `exit: ${chunks} chunk(s) (${bytes} bytes) not delivered to sleep.0: exiting at once on a second signal` }),
+    ]);
   });
 });
