@@ -6,16 +6,33 @@
  *                             signal again within SAME_SIGNAL_WINDOW_MS is
  *                             that same request; any other stop signal, or
  *                             the same one later, exits at once.
+ *   SIGHUP                    Fluent Bit's hot reload, which flbhost does
+ *                             not have yet: logged (warn), keeps running.
+ *   SIGUSR2                   logged (warn), keeps running. (Fluent Bit has
+ *                             no handler for it and dies of it.)
+ *   SIGUSR1                   logged (info), keeps running, and Node's
+ *                             inspector is NOT opened (see below).
  *
- * Isolated plugin children ignore these themselves
+ * Isolated plugin children ignore all of these themselves
  * (native/plugin_host_main.cc), and plugin threads block them
  * (native/plugin_thread.cc), so only this process's JS thread acts on them.
+ *
+ * SIGUSR1: Node installs a SIGUSR1 handler of its own at start-up that opens
+ * the inspector on 127.0.0.1:9229, and Node 20 has no flag to turn that off.
+ * A JS listener for the signal replaces Node's handler with libuv's, so the
+ * inspector never starts (test/cli/signals.test.ts checks that the process
+ * owns no listening socket after a SIGUSR1). The launcher cannot do it
+ * instead: Node resets every signal's disposition when it starts, so a
+ * `trap '' USR1` before `exec node` is undone. What is left is the time
+ * before any JS runs (Node's own start-up and loading this command's
+ * modules, a fraction of a second), when a SIGUSR1 still opens it.
  *
  * The listeners are installed before any plugin is loaded (a Go runtime
  * adds SA_ONSTACK to the handlers it finds when it loads; one installed
  * later without it crashes the process when the signal lands on a Go
  * thread) and are never removed: with no listener left, libuv puts the
- * default action back and a new listener would lack SA_ONSTACK.
+ * default action back (SIGHUP, SIGUSR1/2 would kill the process) and a new
+ * listener would lack SA_ONSTACK.
  */
 
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
@@ -36,6 +53,23 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 export const SAME_SIGNAL_WINDOW_MS = 1000;
 
 export type SignalLogLevel = 'debug' | 'info' | 'warn';
+
+/** What a signal that does not stop flbhost makes it do: log a line, and carry on. */
+interface Notice {
+  level: SignalLogLevel;
+  message: string;
+}
+
+export const NOTICES = {
+  SIGHUP: {
+    level: 'warn',
+    message: 'received SIGHUP, which asks Fluent Bit to reload its configuration: flbhost has no hot reload yet; still running, with the configuration it started with',
+  },
+  SIGUSR2: { level: 'warn', message: 'received SIGUSR2: flbhost gives it no meaning; ignored, still running' },
+  SIGUSR1: { level: 'info', message: "received SIGUSR1: ignored (it does not open Node's inspector in flbhost); still running" },
+} as const satisfies Record<string, Notice>;
+
+export type NoticeSignal = keyof typeof NOTICES;
 
 /** What run.ts does when the policy has decided. */
 export interface SignalActions {
@@ -66,7 +100,7 @@ class StopRequests {
 /** Installs flbhost's listener for every signal above, for the rest of the process's life. */
 export function installSignalPolicy(actions: SignalActions): void {
   const requests = new StopRequests();
-  const onSignal = (signal: StopSignal) => {
+  const onStopSignal = (signal: StopSignal) => {
     switch (requests.decide(signal, performance.now())) {
       case 'stop':
         actions.stop(signal);
@@ -79,5 +113,6 @@ export function installSignalPolicy(actions: SignalActions): void {
         break;
     }
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+  for (const [signal, notice] of Object.entries(NOTICES) as Array<[NoticeSignal, Notice]>) process.on(signal, () => actions.log(notice.level, notice.message));
 }

@@ -7,9 +7,12 @@
  * - the same signal delivered twice within SAME_SIGNAL_WINDOW_MS (as
  *   `timeout` does) is one stop request;
  * - a second stop request exits at once, with 1, and says what each output
- *   was still owed.
+ *   was still owed;
+ * - SIGHUP and SIGUSR2 are logged and change nothing;
+ * - SIGUSR1 is logged and does not open Node's inspector.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,6 +82,33 @@ function pendingForProcess(pid: number, signal: NodeJS.Signals): boolean {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const mask = BigInt(`0x${/^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)![1]}`);
   return (mask & (1n << BigInt(constants.signals[signal] - 1))) !== 0n;
+}
+
+/**
+ * The TCP ports `pid` listens on: its socket inodes (/proc/PID/fd) matched
+ * against the LISTEN sockets of its network namespace (/proc/PID/net/tcp,
+ * tcp6). Needs no tool and no port number guessed in advance; works as root
+ * and as the process's own user.
+ */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]!);
+    } catch {
+      // closed since the listing
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode: st 0A is LISTEN
+      if (fields.length > 9 && fields[3] === '0A' && inodes.has(fields[9]!)) ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
 }
 
 /** A config whose graceful stop cannot finish soon: Grace 60 s, and an output whose every flush takes a minute. */
@@ -188,5 +218,59 @@ describe('flbhost: signals', () => {
     expect(logged).toEqual([
       expect.objectContaining({ level: 40, output: 'sleep.0', chunks, bytes, msg: `exit: ${chunks} chunk(s) (${bytes} bytes) not delivered to sleep.0: exiting at once on a second signal` }),
     ]);
+  });
+
+  it.each(['SIGHUP', 'SIGUSR2'] as const)('%s is logged (warn) and changes nothing: the pipeline keeps delivering, then SIGTERM stops it gracefully', async (signal) => {
+    const { args, out, trace, env } = genToJsonl(signal);
+    const cli = startCli(args, { env });
+    await waitFor(() => seqsIn(out).length >= 1 || !cli.running(), 15_000, 'a first record delivered');
+    cli.child.kill(signal);
+    await waitFor(() => logLines(cli).some((line) => line.msg.startsWith(`received ${signal}`)) || !cli.running(), 10_000, `the ${signal} log line`);
+    expect(cli.running(), cli.stderr()).toBe(true);
+    expect(logLines(cli).find((line) => line.msg.startsWith(`received ${signal}`))).toMatchObject({ level: 40 });
+    if (signal === 'SIGHUP') expect(cli.stderr()).toContain('flbhost has no hot reload yet');
+
+    // Still working: records keep arriving after the signal.
+    const afterSignal = seqsIn(out).length;
+    await waitFor(() => seqsIn(out).length >= afterSignal + 2 || !cli.running(), 15_000, 'two more records delivered');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit, cli.stderr()).toBe(0);
+    const produced = sum(collected(trace));
+    expect(seqsIn(out)).toEqual(Array.from({ length: produced }, (_, i) => i));
+  });
+
+  it("SIGUSR1 does not open Node's inspector: logged (info), no listening socket, keeps running, then SIGTERM stops it gracefully", async () => {
+    // First, that the check below sees an inspector when nothing prevents
+    // it: plain Node opens one on SIGUSR1 (--inspect-port=0: a free port,
+    // whatever else runs on this machine).
+    const plain = spawn(process.execPath, ['--inspect-port=0', '-e', 'process.stdout.write("ready\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let ready = '';
+      plain.stdout.on('data', (d: Buffer) => (ready += d.toString()));
+      await waitFor(() => ready.includes('ready'), 10_000, 'plain Node to start');
+      plain.kill('SIGUSR1');
+      await waitFor(() => listeningPorts(plain.pid!).length > 0, 10_000, "plain Node's inspector to listen");
+    } finally {
+      plain.kill('SIGKILL');
+    }
+
+    const { args, out, trace, env } = genToJsonl('SIGUSR1');
+    const cli = startCli(args, { env });
+    await waitFor(() => seqsIn(out).length >= 1 || !cli.running(), 15_000, 'a first record delivered');
+    expect(listeningPorts(cli.child.pid!)).toEqual([]);
+    cli.child.kill('SIGUSR1');
+    // Plain Node above listened within milliseconds; give flbhost two more
+    // collects (seconds) to show it keeps working and does not.
+    const atSignal = seqsIn(out).length;
+    await waitFor(() => seqsIn(out).length >= atSignal + 2 || !cli.running(), 15_000, 'two more records delivered');
+    expect(cli.running(), cli.stderr()).toBe(true);
+    expect(listeningPorts(cli.child.pid!)).toEqual([]); // Node's inspector would listen on 127.0.0.1:9229
+    expect(cli.stderr()).not.toMatch(/Debugger listening|Starting inspector/);
+    expect(logLines(cli).find((line) => line.msg.startsWith('received SIGUSR1'))).toMatchObject({ level: 30 });
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit, cli.stderr()).toBe(0);
+    const produced = sum(collected(trace));
+    expect(seqsIn(out)).toEqual(Array.from({ length: produced }, (_, i) => i));
   });
 });
