@@ -3,8 +3,10 @@
  * config file and/or flags) plus `flbhost inspect PLUGIN.so`.
  *
  * Exit codes: 0 success; 1 a plugin or the configuration failed (at load,
- * init, or in --dry-run); 2 the command line itself is wrong; 3 stopped with
- * records that could not be delivered within the Grace period.
+ * init, or in --dry-run), or a stop signal made it exit at once (a second
+ * one during the graceful stop, or one before the pipeline started:
+ * signals.ts); 2 the command line itself is wrong; 3 stopped with records
+ * that could not be delivered within the Grace period.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,12 +45,16 @@ Commands:
   inspect PLUGIN.so      print a plugin's name, type, description, exported
                          FLBPlugin* symbols and Go build information (--json)
 
-flbhost runs until SIGTERM or SIGINT (or until every input has finished,
-e.g. stdin at EOF), then stops gracefully: pending data gets the Grace period
-(default 5 s). A second signal exits at once.
+flbhost runs until SIGTERM, SIGINT or SIGQUIT (or until every input has
+finished, e.g. stdin at EOF), then stops gracefully: pending data gets the
+Grace period (default 5 s). A second stop signal (another one, or the same
+one more than a second later) exits at once and says what each output was
+still owed. SIGHUP (reload: not supported yet), SIGUSR1 and SIGUSR2 are
+logged and ignored.
 
-Exit codes: 0 success; 1 a plugin or the configuration failed; 2 bad command
-line; 3 stopped with records that could not be delivered within Grace.`;
+Exit codes: 0 success; 1 a plugin or the configuration failed, or a second
+stop signal; 2 bad command line; 3 stopped with records that could not be
+delivered within Grace.`;
 
 function version(): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,7 +1,7 @@
 /**
  * Running a pipeline from the command line: a config file and/or flags,
- * then until SIGTERM / SIGINT (or until every input has finished, e.g.
- * stdin at EOF), then a graceful stop.
+ * then until a stop signal (SIGTERM, SIGINT, SIGQUIT: signals.ts) or until
+ * every input has finished (e.g. stdin at EOF), then a graceful stop.
  */
 import { pino } from 'pino';
 import { loadConfigFile } from '../config/index.js';
@@ -10,8 +10,10 @@ import { Pipeline } from '../pipeline/pipeline.js';
 import { FlbhostError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';
+import { installSignalPolicy, type StopSignal } from './signals.js';
 
 export const EXIT_OK = 0;
+/** Also: a stop signal came before the pipeline started, or a second one came while it stopped (exited at once). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** Stopped, but some records could not be delivered within the Grace period. */
@@ -45,23 +47,20 @@ async function buildConfig(args: CliArgs): Promise<{ config: PipelineConfig; war
 }
 
 export async function runCommand(args: CliArgs): Promise<number> {
-  // Signal handlers go in before any plugin is loaded: a Go runtime marks
-  // the handlers it finds at load time SA_ONSTACK, and a handler installed
-  // after it without that flag crashes the process when the signal lands
-  // on a Go thread.
-  let stop: ((signal: string) => void) | undefined;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write(`flbhost: second ${signal}: exiting now, without waiting for pending data\n`);
-      process.exit(EXIT_FAILURE);
-    }
-    if (stop) stop(signal);
-    else process.exit(EXIT_FAILURE); // before the pipeline started
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // Signal handlers go in before any plugin is loaded (signals.ts says why).
+  // What their actions act on, as the run gets that far:
+  const run: { stop?: (signal: StopSignal) => void; logger?: pino.Logger; pipeline?: Pipeline } = {};
+  installSignalPolicy({
+    stop: (signal) => {
+      if (run.stop) run.stop(signal);
+      else process.exit(EXIT_FAILURE); // the pipeline has not started yet (or is starting): exit at once
+    },
+    exitNow: (signal) => exitAtOnce(signal, run.pipeline, run.logger),
+    log: (level, message) => {
+      if (run.logger) run.logger[level](message);
+      else if (level !== 'debug') process.stderr.write(`flbhost: ${message}\n`);
+    },
+  });
 
   let built: { config: PipelineConfig; warnings: string[] };
   let level: LogLevelName;
@@ -72,6 +71,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     return reportFailure(error);
   }
   const logger = pino({ name: 'flbhost', level: PINO_LEVEL[level] }, pino.destination(2));
+  run.logger = logger;
   for (const warning of built.warnings) logger.warn(warning);
   if ((built.config.inputs ?? []).length === 0 && (built.config.outputs ?? []).length === 0) {
     process.stderr.write('flbhost: nothing to run: give a config file (-c) or inputs and outputs (-i, -o)\n');
@@ -83,6 +83,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
   } catch (error) {
     return reportFailure(error);
   }
+  run.pipeline = pipeline;
 
   if (args.dryRun) {
     try {
@@ -105,9 +106,10 @@ export async function runCommand(args: CliArgs): Promise<number> {
   logger.info({ inputs: Object.keys(pipeline.metrics().inputs), outputs: Object.keys(pipeline.metrics().outputs) }, 'pipeline started');
 
   const reason = await new Promise<string>((resolve) => {
-    stop = resolve;
+    run.stop = resolve;
     pipeline.once('inputsEnded', () => resolve('every input has finished'));
   });
+  run.stop = (signal) => logger.info(`${signal}: already stopping (${reason}); a second stop signal exits at once`);
   logger.info(`stopping: ${reason}`);
   const report = await pipeline.stop();
   for (const name of report.exitTimedOut) logger.error(`${name} did not exit in time`);
@@ -117,6 +119,26 @@ export async function runCommand(args: CliArgs): Promise<number> {
     return EXIT_UNDELIVERED;
   }
   return EXIT_OK;
+}
+
+/**
+ * A second stop request: says what each output was still owed (the graceful
+ * stop's per-output report, from Pipeline.metrics(): chunks and bytes, as
+ * it counts no records per output) and exits at once, EXIT_FAILURE.
+ */
+function exitAtOnce(signal: StopSignal, pipeline: Pipeline | undefined, logger: pino.Logger | undefined): never {
+  process.stderr.write(`flbhost: second ${signal}: exiting now, without waiting for pending data\n`);
+  const owed = Object.entries(pipeline?.metrics().outputs ?? {})
+    .filter(([, output]) => output.queuedChunks > 0)
+    .map(([output, { queuedChunks: chunks, queuedBytes: bytes, inFlight }]) => ({ output, chunks, bytes, inFlight }));
+  for (const { output, chunks, bytes, inFlight } of owed) {
+    logger?.warn({ output, chunks, bytes, inFlight }, `exit: ${chunks} chunk(s) (${bytes} bytes) not delivered to ${output}: exiting at once on a second signal`);
+  }
+  if (owed.length > 0) {
+    const lost = owed.map(({ output, chunks, bytes }) => `${output}: ${chunks} chunk(s), ${bytes} byte(s)`);
+    process.stderr.write(`flbhost: exited at once with undelivered data: ${lost.join(', ')}\n`);
+  }
+  process.exit(EXIT_FAILURE);
 }
 
 function reportFailure(error: unknown): number {
