@@ -3,11 +3,12 @@
  * in a config file (refused, with its line, where it cannot apply), and a
  * Node service whose isolated plugin crashes under it.
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { flbhostBin, runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { cPlugin, repoRoot } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
 
@@ -75,5 +76,45 @@ describe('a Node service with an isolated plugin', () => {
     expect(report.results).toEqual(['ok', 'ok', 'ok']);
     expect(report.supervision).toMatchObject({ crashes: 1, restarts: 1, failed: false });
     expect(readJsonLines(out).map((line) => (line.record as { n: number }).n).sort()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('signals with isolated plugins', () => {
+  it('Ctrl-C to the whole process group (flbhost and its plugin hosts) is a graceful stop: every record the isolated input produced reaches the isolated output, once', async () => {
+    const out = join(dir, 'group.jsonl');
+    const trace = join(dir, 'group.trace');
+    // Its own process group, as a shell gives a foreground job: the signal
+    // reaches flbhost and the plugin hosts alike, as Ctrl-C in a terminal does.
+    const child = spawn(
+      process.execPath,
+      [flbhostBin, '-e', cPlugin('in_gen'), '-e', cPlugin('out_jsonl'), '-i', 'gen', '-p', 'records=50', '-p', 'sleep_ms=500', '-p', 'isolation=process', '-t', 'stream',
+        '-o', 'jsonl', '-p', `path=${out}`, '-p', 'isolation=process', '-f', '0.5'],
+      { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLBHOST_TRACE_FILE: trace } },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const collects = () => {
+      try {
+        return readFileSync(trace, 'utf8').split('\n').map((line) => /^collect \S+ (\d+)$/.exec(line)).filter((m) => m !== null).map((m) => Number(m[1]));
+      } catch {
+        return [];
+      }
+    };
+    try {
+      await waitFor(() => collects().length >= 2, 20_000, 'two collects in the isolated input');
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exit, stderr).toBe(0);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    const produced = collects().reduce((sum, n) => sum + n, 0);
+    const seqs = readJsonLines(out).map((line) => (line.record as { seq: number }).seq);
+    expect(stderr).not.toMatch(/crashed|was killed/);
+    expect(seqs).toEqual(Array.from({ length: produced }, (_, i) => i));
   });
 });
