@@ -44,6 +44,9 @@ export class LibInput extends EventEmitter {
   private scheduled = false;
   private paused = false;
   private closed = false;
+  /** What write() waits on for its record to reach the engine (filesystem storage only). */
+  private handedOver?: Promise<void>;
+  private wakeHandedOver?: () => void;
 
   /**
    * Queues one record. Returns false when the caller should wait for 'drain'
@@ -87,9 +90,28 @@ export class LibInput extends EventEmitter {
     return writer;
   }
 
-  /** push(), then wait until the pipeline can take more. */
+  /**
+   * push(), then wait until the pipeline can take more. With filesystem
+   * storage (`storage.type filesystem`), also until the record is stored:
+   * written under storage.path (and synced, with storage.sync full), so
+   * that once this resolves the record survives a crash of the process.
+   * Rejects when it could not be written (the record is still delivered
+   * from memory).
+   */
   async write(record: Record<string, unknown>, options?: PushOptions): Promise<void> {
-    if (!this.push(record, options) && !this.closed) await once(this, 'drain');
+    const more = this.push(record, options);
+    if (this.ctx?.storage === 'filesystem') {
+      await this.nextHandOver();
+      await this.ctx.sink.stored();
+    }
+    if (!more && !this.closed) await once(this, 'drain');
+  }
+
+  /** Resolves after the next handOver(): the records pushed so far are with the engine then. */
+  private nextHandOver(): Promise<void> {
+    if (this.pendingBytes === 0) return Promise.resolve();
+    this.handedOver ??= new Promise((resolve) => (this.wakeHandedOver = resolve));
+    return this.handedOver;
   }
 
   /** Hands everything pushed so far to the pipeline now. */
@@ -102,6 +124,10 @@ export class LibInput extends EventEmitter {
       }
     }
     this.pendingBytes = 0;
+    const wake = this.wakeHandedOver;
+    this.handedOver = undefined;
+    this.wakeHandedOver = undefined;
+    wake?.();
   }
 
   /** @internal */

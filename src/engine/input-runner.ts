@@ -18,15 +18,16 @@ export interface InputRunnerOptions {
   name: string;
   tag: string;
   plugin: InputPlugin;
-  context: Omit<InputContext, 'sink' | 'tag' | 'chunkSize'>;
+  context: Omit<InputContext, 'sink' | 'tag' | 'chunkSize' | 'storage'>;
+  storage?: 'memory' | 'filesystem';
   /** Bytes of this input buffered in the engine at which it is paused; 0 = no limit. */
   memBufLimit: number;
   /** Milliseconds between collect() calls for poll-style inputs. */
   interval: number;
   /** Encoded batches are cut at this size, so outputs can keep chunks within it. */
   chunkSize: number;
-  /** Hands a trusted chunk to the router; returns the outputs it went to. */
-  route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[];
+  /** Hands a trusted chunk to the router; returns the outputs it went to, and when it is stored (durable storage). */
+  route(input: InputRunner, tag: string, chunk: Chunk): { outputs: OutputRunner[]; stored?: Promise<void> };
 }
 
 export class InputRunner extends EventEmitter implements BufferOwner {
@@ -46,6 +47,8 @@ export class InputRunner extends EventEmitter implements BufferOwner {
   private ended = false;
   private collectTimer?: NodeJS.Timeout;
   private collecting = false;
+  /** Durable appends not settled yet: what sink.stored() waits for. */
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(private readonly options: InputRunnerOptions) {
     super();
@@ -58,9 +61,10 @@ export class InputRunner extends EventEmitter implements BufferOwner {
       raw: (data, tag) => this.acceptRaw(data, tag ?? this.tag),
       chunk: (chunk, tag) => (chunk.events > 0 ? this.accept(tag ?? this.tag, chunk) : !this.pausedByPressure),
       end: () => this.markEnded(),
+      stored: () => Promise.all([...this.storing]).then(() => undefined),
       dropped: (records, reason) => this.countDropped(records, reason),
     };
-    this.context = { ...options.context, tag: options.tag, chunkSize: options.chunkSize, sink };
+    this.context = { ...options.context, tag: options.tag, chunkSize: options.chunkSize, sink, storage: options.storage ?? 'memory' };
   }
 
   get paused(): boolean {
@@ -177,7 +181,12 @@ export class InputRunner extends EventEmitter implements BufferOwner {
       this.countDropped(chunk.events, 'they arrived after the grace period, when the outputs had closed');
       return false;
     }
-    const outputs = this.options.route(this, tag, chunk);
+    const { outputs, stored } = this.options.route(this, tag, chunk);
+    if (stored) {
+      this.storing.add(stored);
+      const done = () => this.storing.delete(stored);
+      stored.then(done, done);
+    }
     if (outputs.length === 0) {
       m.unroutedRecords += chunk.events;
       this.emit('unrouted', tag, chunk.events);

@@ -38,6 +38,14 @@ export interface InputSink {
   chunk(chunk: Chunk, tag?: string): boolean;
   /** The input has no more data (stdin at EOF, dummy after `samples`). */
   end(): void;
+  /**
+   * Resolves once everything handed over so far is stored as the input's
+   * storage.type asks: at once in memory; written (and synced, with
+   * storage.sync full) for a filesystem input. Rejects, saying why, when
+   * some of it could not be written (the records are still delivered from
+   * memory, but would not survive a crash).
+   */
+  stored(): Promise<void>;
   /** Records the input refused itself under a drop policy: counted and logged. */
   dropped(records: number, reason: string): void;
 }
@@ -48,6 +56,8 @@ export interface InputContext extends PluginContext {
   /** The engine's chunk size: inputs that batch hand over at most this much at a time. */
   readonly chunkSize: number;
   readonly sink: InputSink;
+  /** Where the input's chunks live (its storage.type). */
+  readonly storage: 'memory' | 'filesystem';
 }
 
 /**

@@ -36,8 +36,10 @@ import { propertiesOf } from '../engine/properties.js';
 import { Router } from '../engine/router.js';
 import { SoPlugin, soInputFactory, soOutputFactory } from './so-plugins.js';
 import { ChildProcessBackend } from '../backend/child-process.js';
-import type { ChunkStore } from '../engine/store/chunk-store.js';
+import type { ChunkStore, ChunkStoreListener, Named } from '../engine/store/chunk-store.js';
 import { MemoryChunkStore } from '../engine/store/memory-store.js';
+import { FilesystemChunkStore, type StorageMetrics } from '../engine/store/filesystem-store.js';
+import type { ChunkSource } from '../engine/output-runner.js';
 
 export interface Undelivered {
   chunks: number;
@@ -52,11 +54,19 @@ export interface ShutdownReport {
   undelivered: Record<string, Undelivered>;
   /** Instances whose exit did not finish in time. */
   exitTimedOut: string[];
+  /**
+   * With durable storage: the chunks left under storage.path for the next
+   * start (what was not delivered within Grace, and a previous run's
+   * backlog no output took). Absent without storage.path.
+   */
+  keptOnDisk?: Undelivered;
 }
 
 export interface PipelineMetrics {
   inputs: Record<string, InputMetrics>;
   outputs: Record<string, OutputMetrics>;
+  /** Durable storage (storage.path set): chunks up and down, bytes on disk, backlog. */
+  storage?: StorageMetrics;
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -93,7 +103,19 @@ export class Pipeline extends EventEmitter {
   private readonly warnedUnrouted = new Set<string>();
   private readonly service: ServiceSpec;
   /** Chunks per input and tag, each routed to the outputs matching its tag (a durable store slots in here). */
-  private readonly store: ChunkStore<InputRunner, OutputRunner>;
+  private store: ChunkStore<ChunkSource, OutputRunner>;
+  /** The durable store, when storage.path is set (the same object as `store`). */
+  private storage?: FilesystemChunkStore<ChunkSource, OutputRunner>;
+  /** Inputs whose chunks go to disk (storage.type filesystem). */
+  private readonly durableInputs = new Set<Named>();
+  private readonly storeListener: ChunkStoreListener<ChunkSource, OutputRunner> = {
+    opened: (chunk) => {
+      for (const output of chunk.routes) output.owe();
+    },
+    sealed: (chunk) => {
+      for (const output of chunk.routes) output.enqueue(chunk);
+    },
+  };
   private planned?: PipelinePlan;
 
   constructor(private readonly config: PipelineConfig) {
@@ -101,17 +123,7 @@ export class Pipeline extends EventEmitter {
     this.logger = config.logger ?? getDefaultLogger();
     // The service settings need no plugin: refused here, before anything loads.
     this.service = planService(config.service);
-    this.store = new MemoryChunkStore<InputRunner, OutputRunner>({
-      chunkSize: this.service.chunkSize,
-      listener: {
-        opened: (chunk) => {
-          for (const output of chunk.routes) output.owe();
-        },
-        sealed: (chunk) => {
-          for (const output of chunk.routes) output.enqueue(chunk);
-        },
-      },
-    });
+    this.store = new MemoryChunkStore<ChunkSource, OutputRunner>({ chunkSize: this.service.chunkSize, listener: this.storeListener });
   }
 
   /** Loads plugins, makes the plan, initialises every instance (customs, outputs, then inputs), then starts the inputs. */
@@ -122,9 +134,11 @@ export class Pipeline extends EventEmitter {
       const catalog = await this.loadCatalog();
       const plan = this.makePlan(catalog);
       this.planned = plan;
+      await this.openStorage();
       for (const spec of plan.customs) await this.startCustom(spec, catalog);
       for (const spec of plan.outputs) await this.startOutput(spec, catalog);
       this.router = new Router(plan.outputs.map(({ match, matchRegex }) => ({ match, matchRegex })));
+      await this.loadBacklog();
       for (const spec of plan.inputs) await this.initInput(spec, catalog);
       this.flushTimer = setInterval(() => this.onFlushTick(), this.service.flush * 1000);
       this.flushTimer.unref();
@@ -175,10 +189,12 @@ export class Pipeline extends EventEmitter {
   }
 
   metrics(): PipelineMetrics {
-    return {
+    const metrics: PipelineMetrics = {
       inputs: Object.fromEntries(this.inputs.map((input) => [input.name, input.metrics()])),
       outputs: Object.fromEntries(this.outputs.map((output) => [output.name, output.metrics()])),
     };
+    if (this.storage) metrics.storage = this.storage.metrics();
+    return metrics;
   }
 
   /**
@@ -274,6 +290,51 @@ export class Pipeline extends EventEmitter {
     this.outputPlugins.set(runner, plugin);
   }
 
+  /**
+   * With storage.path: the durable store (the directory made and locked:
+   * one process per storage.path). Without it, chunks stay in memory.
+   */
+  private async openStorage(): Promise<void> {
+    const { storage } = this.service;
+    if (storage.path === undefined) return;
+    this.storage = await FilesystemChunkStore.open<ChunkSource, OutputRunner>({
+      path: storage.path,
+      sync: storage.sync,
+      checksum: storage.checksum,
+      maxChunksUp: storage.maxChunksUp,
+      deleteIrrecoverable: storage.deleteIrrecoverableChunks,
+      chunkSize: this.service.chunkSize,
+      listener: this.storeListener,
+      logger: this.logger.child({ component: 'storage' }),
+      durable: (input) => this.durableInputs.has(input),
+    });
+    this.store = this.storage;
+  }
+
+  /**
+   * A previous run's chunks under storage.path, routed again (by the outputs
+   * their files name, else by tag) and queued before any input runs, as
+   * Fluent Bit's storage_backlog input does. Their bytes count against each
+   * output's queue limit like any chunk's, so new data waits behind them.
+   */
+  private async loadBacklog(): Promise<void> {
+    if (!this.storage) return;
+    const owner: ChunkSource = { name: 'storage_backlog', hold: () => undefined, release: () => undefined };
+    const chunks = await this.storage.backlog(
+      owner,
+      (tag) => this.router!.route(tag).map((index) => this.outputs[index]!),
+      (name) => this.outputs.find((output) => output.name === name),
+    );
+    for (const chunk of chunks) {
+      for (const output of chunk.routes) {
+        output.owe();
+        output.hold(chunk.bytes);
+        output.enqueue(chunk);
+      }
+    }
+    if (chunks.length > 0) this.flushTimer?.ref();
+  }
+
   private initFailure(error: unknown, plugin: string, instance: string, source?: string): Error {
     if (error instanceof ConfigError || error instanceof PluginError) {
       return source && error instanceof ConfigError && !error.message.startsWith(source) ? new ConfigError(`${source}: ${error.message}`) : error;
@@ -294,9 +355,11 @@ export class Pipeline extends EventEmitter {
       memBufLimit: spec.memBufLimit,
       interval: spec.interval,
       chunkSize: this.service.chunkSize,
+      storage: spec.storageType,
       route: (input, routeTag, chunk) => this.route(input, routeTag, chunk),
     });
     runner.on('unrouted', (unroutedTag: string, records: number) => this.onUnrouted(runner, unroutedTag, records));
+    if (spec.storageType === 'filesystem') this.durableInputs.add(runner);
     try {
       await runner.init();
     } catch (error) {
@@ -311,23 +374,25 @@ export class Pipeline extends EventEmitter {
     for (const input of this.inputs) await input.exit().catch(() => undefined);
     for (const plugin of this.outputPlugins.values()) await Promise.resolve(plugin.exit?.()).catch(() => undefined);
     for (const custom of this.customs) await custom.close().catch(() => undefined);
+    // Nothing was delivered from it: the files (and the backlog) stay; the lock goes.
+    await this.store.close().catch(() => undefined);
     this.state = 'stopped';
   }
 
   // --- running -------------------------------------------------------------
 
-  private route(input: InputRunner, tag: string, chunk: Chunk): OutputRunner[] {
-    const targets = this.router!.route(tag).map((index) => this.outputs[index]!);
-    if (targets.length === 0) return targets;
+  private route(input: InputRunner, tag: string, chunk: Chunk): { outputs: OutputRunner[]; stored?: Promise<void> } {
+    const outputs = this.router!.route(tag).map((index) => this.outputs[index]!);
+    if (outputs.length === 0) return { outputs };
     // Held against the input's Mem_Buf_Limit (once per output) and each
     // output's queue limit before the store may seal and hand it over; each
     // output releases both when it settles the chunk.
-    input.hold(chunk.data.length * targets.length);
-    for (const output of targets) output.hold(chunk.data.length);
-    this.store.append(input, tag, targets, chunk);
+    input.hold(chunk.data.length * outputs.length);
+    for (const output of outputs) output.hold(chunk.data.length);
+    const stored = this.store.append(input, tag, outputs, chunk);
     // Data is waiting: keep the process alive until it is flushed.
     this.flushTimer?.ref();
-    return targets;
+    return { outputs, stored };
   }
 
   private onFlushTick(): void {
@@ -423,7 +488,13 @@ export class Pipeline extends EventEmitter {
     }
     await this.store.close();
     this.state = 'stopped';
-    const report = { complete: drained && Object.keys(undelivered).length === 0, undelivered, exitTimedOut };
+    const report: ShutdownReport = { complete: drained && Object.keys(undelivered).length === 0, undelivered, exitTimedOut };
+    if (this.storage) {
+      report.keptOnDisk = this.storage.retained();
+      if (report.keptOnDisk.chunks > 0) {
+        this.logger.info({ ...report.keptOnDisk }, `shutdown: ${report.keptOnDisk.records} record(s) in ${report.keptOnDisk.chunks} chunk(s) stay in storage.path for the next start`);
+      }
+    }
     this.emit('stopped', report);
     return report;
   }

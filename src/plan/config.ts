@@ -22,6 +22,20 @@ export interface ServiceConfig {
   schedulerCap?: number | string;
   /** Bytes at which a chunk is flushed before the interval (default 2 MB, Fluent Bit's chunk size). */
   chunkSize?: number | string;
+  /** `storage.path`: the directory of durable chunks (needed by `storage.type filesystem` inputs). */
+  storagePath?: string;
+  /** `storage.sync`: 'normal' (default) or 'full' (fdatasync every write: survives a power loss). */
+  storageSync?: string;
+  /** `storage.checksum`: CRC-32 in every chunk file, checked when read back (default off). */
+  storageChecksum?: boolean | string;
+  /** `storage.max_chunks_up`: durable chunks whose data is kept in memory (default 128). */
+  storageMaxChunksUp?: number | string;
+  /** `storage.backlog.mem_limit` (default 100M): accepted for compatibility; see docs/storage.md. */
+  storageBacklogMemLimit?: number | string;
+  /** `storage.delete_irrecoverable_chunks`: delete damaged chunk files instead of moving them aside (default off). */
+  storageDeleteIrrecoverableChunks?: boolean | string;
+  /** `storage.metrics` (default on): accepted for compatibility. */
+  storageMetrics?: boolean | string;
 }
 
 export interface InputConfig {
@@ -41,6 +55,8 @@ export interface InputConfig {
   logLevel?: LogLevelName;
   /** Milliseconds between collects, for .so inputs and poll-style TS inputs (default 1000). */
   interval?: number;
+  /** `storage.type`: 'memory' (default) or 'filesystem' (chunks written under the service's storage.path). */
+  storageType?: string;
   /** .so plugins: 'process' runs the instance in a child process of its own (key Isolation; default 'none'). */
   isolation?: Isolation;
   properties?: PropertiesInput;

@@ -12,7 +12,7 @@ import type { PluginTraits } from '../engine/plugin-api.js';
 import { closestWords } from './closest.js';
 import { prepareProperties, type PluginKind } from './properties.js';
 import type { CustomSpec, InputSpec, OutputSpec } from './specs.js';
-import { parseInteger, parseMilliseconds, parseRetryLimit, parseSeconds, parseSize } from './values.js';
+import { parseBoolean, parseInteger, parseMilliseconds, parseRetryLimit, parseSeconds, parseSize } from './values.js';
 import type { Isolation } from './config.js';
 
 /** Native threads per output instance: one flush in flight each. */
@@ -43,7 +43,12 @@ export class PlanContext {
    * numberInstances false: a lone instance of the library API, which the
    * addon names itself, process-wide; its messages name the plugin.
    */
-  constructor(private readonly options: { numberInstances: boolean } = { numberInstances: true }) {}
+  constructor(private readonly options: { numberInstances: boolean; storagePath?: string } = { numberInstances: true }) {}
+
+  /** The service's storage.path, which filesystem inputs need. */
+  get storagePath(): string | undefined {
+    return this.options.storagePath;
+  }
 
   /** The Alias, or "<plugin>.<N>" numbered per plugin as Fluent Bit does; a name used twice is refused. */
   name(plugin: string, alias: string | undefined, source: string): string {
@@ -120,6 +125,18 @@ function common(kind: PluginKind, config: AnyConfig, plugin: PlannedPlugin, fall
   return { source, name, properties: prepared.visible, logLevel, isolation, setting };
 }
 
+/** `storage.type memory|filesystem`; filesystem needs the service's storage.path. */
+function parseStorageType(setting: { value: string | number; where: string } | undefined, ctx: PlanContext): 'memory' | 'filesystem' {
+  if (setting === undefined) return 'memory';
+  const value = String(setting.value).trim().toLowerCase();
+  if (value === 'memrb') throw new ConfigError(`${setting.where}: 'memrb' (a ring buffer that drops the oldest chunks) is not supported by flbhost; use memory or filesystem`);
+  if (value !== 'memory' && value !== 'filesystem') throw new ConfigError(`${setting.where}: must be 'memory' or 'filesystem'; got '${setting.value}'`);
+  if (value === 'filesystem' && ctx.storagePath === undefined) {
+    throw new ConfigError(`${setting.where}: filesystem storage needs a directory: set storage.path in [SERVICE] (nothing would be stored otherwise)`);
+  }
+  return value;
+}
+
 /** The longest timer Node keeps (2^31 - 1 ms); a longer one fires at once. */
 const MAX_FLUSH_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
@@ -186,6 +203,11 @@ export function planInput(config: InputConfig, plugin: PlannedPlugin, fallbackSo
   const c = common('input', config, plugin, fallbackSource, ctx);
   const tag = c.setting(config.tag, 'tag');
   const memBufLimit = c.setting(config.memBufLimit, 'mem_buf_limit');
+  const storageType = parseStorageType(c.setting(config.storageType, 'storage.type'), ctx);
+  const pauseOnOverlimit = c.setting(undefined, 'storage.pause_on_chunks_overlimit');
+  if (pauseOnOverlimit !== undefined && parseBoolean(String(pauseOnOverlimit.value), pauseOnOverlimit.where)) {
+    ctx.warnings.push(`${pauseOnOverlimit.where}: not supported by flbhost; a filesystem input is paused by its Mem_Buf_Limit and its outputs' queue limits instead`);
+  }
   const interval = parseMilliseconds(config.interval ?? INSTANCE_DEFAULTS.interval, `${c.source}: ${c.name}: interval`);
   return {
     kind: 'input',
@@ -198,6 +220,7 @@ export function planInput(config: InputConfig, plugin: PlannedPlugin, fallbackSo
     memBufLimit: memBufLimit === undefined ? 0 : parseSize(memBufLimit.value, memBufLimit.where),
     interval,
     isolation: c.isolation,
+    storageType,
   };
 }
 

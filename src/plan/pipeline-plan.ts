@@ -22,8 +22,8 @@ function find(catalog: PluginCatalog, kind: PluginKind, name: string, source: st
 }
 
 export function planPipeline(config: PipelineConfig, catalog: PluginCatalog): PipelinePlan {
-  const ctx = new PlanContext();
   const service = planService(config.service);
+  const ctx = new PlanContext({ numberInstances: true, storagePath: service.storage.path });
   // Customs, outputs, inputs: the order instances are created in.
   const customs = (config.customs ?? []).map((custom, i) => {
     const source = custom.source ?? `customs[${i}]`;

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { ServiceConfig } from './config.js';
-import { parseSeconds, parseSize } from './values.js';
+import { parseBoolean, parseInteger, parseSeconds, parseSize } from './values.js';
 
 export interface ServiceSpec {
   /** Seconds between flushes of open chunks. */
@@ -18,6 +18,19 @@ export interface ServiceSpec {
   /** Bytes at which a chunk is sealed before the Flush tick. */
   chunkSize: number;
   logLevel?: LogLevelName;
+  storage: StorageSpec;
+}
+
+/** The [SERVICE] storage.* settings (Fluent Bit's keys and defaults). */
+export interface StorageSpec {
+  /** Unset: no durable storage (and no filesystem input may be configured). */
+  path?: string;
+  sync: 'normal' | 'full';
+  checksum: boolean;
+  maxChunksUp: number;
+  backlogMemLimit: number;
+  deleteIrrecoverableChunks: boolean;
+  metrics: boolean;
 }
 
 export const SERVICE_DEFAULTS = {
@@ -26,6 +39,12 @@ export const SERVICE_DEFAULTS = {
   schedulerBase: 5,
   schedulerCap: 2000,
   chunkSize: 2_048_000,
+  storageSync: 'normal',
+  storageChecksum: false,
+  storageMaxChunksUp: 128,
+  storageBacklogMemLimit: 100_000_000,
+  storageDeleteIrrecoverableChunks: false,
+  storageMetrics: true,
 } as const;
 
 /** The field of ServiceConfig each [SERVICE] key sets, for the keys flbhost acts on. */
@@ -35,26 +54,53 @@ export const SERVICE_KEYS: Record<string, keyof ServiceConfig> = {
   log_level: 'logLevel',
   'scheduler.base': 'schedulerBase',
   'scheduler.cap': 'schedulerCap',
+  'storage.path': 'storagePath',
+  'storage.sync': 'storageSync',
+  'storage.checksum': 'storageChecksum',
+  'storage.max_chunks_up': 'storageMaxChunksUp',
+  'storage.backlog.mem_limit': 'storageBacklogMemLimit',
+  'storage.delete_irrecoverable_chunks': 'storageDeleteIrrecoverableChunks',
+  'storage.metrics': 'storageMetrics',
 };
 
+type ServiceValue = string | number | boolean;
+
 /** Parses one service value; `where` starts the error message ("fluent-bit.conf:3: flush"). */
-export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value: string | number, where: string): ServiceSpec[K] {
+export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value: ServiceValue, where: string): unknown {
   switch (field) {
+    case 'storagePath': {
+      const path = String(value).trim();
+      if (path === '') throw new ConfigError(`${where}: the value is empty`);
+      return path;
+    }
+    case 'storageSync': {
+      const sync = String(value).trim().toLowerCase();
+      if (sync !== 'normal' && sync !== 'full') throw new ConfigError(`${where}: must be 'normal' or 'full'; got '${value}'`);
+      return sync;
+    }
+    case 'storageChecksum':
+    case 'storageDeleteIrrecoverableChunks':
+    case 'storageMetrics':
+      return parseBoolean(typeof value === 'number' ? String(value) : value, where);
+    case 'storageMaxChunksUp':
+      return parseInteger(typeof value === 'boolean' ? String(value) : value, where, 1, 1_000_000);
+    case 'storageBacklogMemLimit':
+      return parseSize(typeof value === 'boolean' ? String(value) : value, where);
     case 'flush':
     case 'schedulerBase':
     case 'schedulerCap': {
-      const seconds = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value.trim());
+      const seconds = typeof value === 'number' ? value : String(value).trim() === '' ? NaN : Number(String(value).trim());
       if (!(seconds > 0) || !Number.isFinite(seconds)) {
         throw new ConfigError(`${where}: '${value}' is not a number of seconds more than 0${field === 'flush' ? ' (e.g. 1, 0.5)' : ''}`);
       }
-      return seconds as ServiceSpec[K];
+      return seconds;
     }
     case 'grace':
-      return parseSeconds(value, where, true) as ServiceSpec[K];
+      return parseSeconds(value as string | number, where, true);
     case 'chunkSize':
-      return parseSize(value, where) as ServiceSpec[K];
+      return parseSize(value as string | number, where);
     case 'logLevel':
-      return parseLogLevel(String(value), where) as ServiceSpec[K];
+      return parseLogLevel(String(value), where);
     default:
       throw new ConfigError(`${where}: not a service setting`);
   }
@@ -63,6 +109,8 @@ export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value
 export function planService(config: ServiceConfig = {}): ServiceSpec {
   const read = <K extends 'flush' | 'grace' | 'schedulerBase' | 'schedulerCap' | 'chunkSize'>(field: K, key: string): number =>
     parseServiceValue(field, config[field] ?? SERVICE_DEFAULTS[field], `service.${key}`) as number;
+  const storage = <K extends keyof typeof SERVICE_DEFAULTS & keyof ServiceConfig>(field: K, key: string) =>
+    parseServiceValue(field, (config[field] as ServiceValue | undefined) ?? SERVICE_DEFAULTS[field], `service.${key}`);
   return {
     flush: read('flush', 'flush'),
     grace: read('grace', 'grace'),
@@ -70,5 +118,14 @@ export function planService(config: ServiceConfig = {}): ServiceSpec {
     schedulerCap: read('schedulerCap', 'scheduler.cap'),
     chunkSize: read('chunkSize', 'chunk_size'),
     logLevel: config.logLevel === undefined ? undefined : parseLogLevel(config.logLevel, 'service.log_level'),
+    storage: {
+      path: config.storagePath === undefined ? undefined : (parseServiceValue('storagePath', config.storagePath, 'service.storage.path') as string),
+      sync: storage('storageSync', 'storage.sync') as 'normal' | 'full',
+      checksum: storage('storageChecksum', 'storage.checksum') as boolean,
+      maxChunksUp: storage('storageMaxChunksUp', 'storage.max_chunks_up') as number,
+      backlogMemLimit: storage('storageBacklogMemLimit', 'storage.backlog.mem_limit') as number,
+      deleteIrrecoverableChunks: storage('storageDeleteIrrecoverableChunks', 'storage.delete_irrecoverable_chunks') as boolean,
+      metrics: storage('storageMetrics', 'storage.metrics') as boolean,
+    },
   };
 }

@@ -42,6 +42,8 @@ export interface InputSpec extends InstanceSpecBase {
   memBufLimit: number;
   /** Milliseconds between collects. */
   interval: number;
+  /** Where its chunks live: memory, or files under the service's storage.path. */
+  storageType: 'memory' | 'filesystem';
 }
 
 export interface CustomSpec extends InstanceSpecBase {

@@ -44,6 +44,10 @@ export class RecordingSink implements InputSink {
     this.droppedRecords += records;
   }
 
+  stored(): Promise<void> {
+    return Promise.resolve(); // kept in memory, as a memory input's are
+  }
+
   /** Every event handed over, in order. */
   get all(): LogEvent[] {
     return this.batches.flat();
@@ -64,7 +68,7 @@ export interface InputHarness {
 export function inputContext(pairs: Array<[string, string]> = [], name = 'in.0', chunkSize = 2 * 1024 * 1024): InputHarness {
   const sink = new RecordingSink();
   const { logger, lines } = captureLogger('debug');
-  const ctx: InputContext = { name, tag: name, chunkSize, properties: propertiesOf(pairs), logger, sink };
+  const ctx: InputContext = { name, tag: name, chunkSize, properties: propertiesOf(pairs), logger, sink, storage: 'memory' };
   return { ctx, sink, logs: lines };
 }
 

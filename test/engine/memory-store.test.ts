@@ -108,7 +108,7 @@ describe('memory chunk store: settle', () => {
     const o = output('o');
     store.append(input('a'), 't', [o], batch(1));
     store.sealAll();
-    await expect(store.backlog(input('backlog'), () => o)).resolves.toEqual([]);
+    await expect(store.backlog(input('backlog'), () => [o], () => o)).resolves.toEqual([]);
     await store.bringUp(sealed[0]!);
     expect(sealed[0]!.up).toBe(true);
     await store.close();

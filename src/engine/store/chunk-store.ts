@@ -89,8 +89,12 @@ export interface ChunkStore<I extends Named = Named, O extends Named = Named> {
    * sealed at once (`sealed` is told, before append returns). Only a single
    * batch larger than the size makes a larger chunk. `routes` must not be
    * empty: data routed nowhere is not stored.
+   *
+   * A durable store returns a promise that resolves once the batch is
+   * stored (written, and synced as storage.sync says) and rejects when it
+   * could not be; the memory store returns undefined.
    */
-  append(input: I, tag: string, routes: readonly O[], batch: Chunk): void;
+  append(input: I, tag: string, routes: readonly O[], batch: Chunk): Promise<void> | undefined;
 
   /** Seals every open chunk (Flush tick, shutdown); `sealed` is told for each. */
   sealAll(): void;
@@ -124,14 +128,14 @@ export interface ChunkStore<I extends Named = Named, O extends Named = Named> {
   settle(chunk: StoredChunk<I, O>, output: O, outcome: SettleOutcome): boolean;
 
   /**
-   * Sealed chunks a previous run left behind, each with only the outputs
-   * that still owe it. Called once at start, before inputs run. Chunks are
-   * attributed to `owner` (the input that re-reads them, as Fluent Bit's
-   * storage_backlog input does) and routed by output name through
-   * `outputNamed`; a route naming no current output is dropped by the store.
+   * Sealed chunks a previous run left behind. Called once at start, before
+   * inputs run. Chunks are attributed to `owner` (the input that re-reads
+   * them, as Fluent Bit's storage_backlog input does) and routed to the
+   * outputs their file names (through `outputNamed`) or else by their tag
+   * (`route`); a chunk no output takes stays where it is.
    * Always empty for the memory store.
    */
-  backlog(owner: I, outputNamed: (name: string) => O | undefined): Promise<Array<StoredChunk<I, O>>>;
+  backlog(owner: I, route: (tag: string) => O[], outputNamed: (name: string) => O | undefined): Promise<Array<StoredChunk<I, O>>>;
 
   /** Chunks held (open or sealed, not yet settled by every route). */
   readonly size: number;

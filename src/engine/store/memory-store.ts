@@ -37,7 +37,7 @@ export class MemoryChunkStore<I extends Named, O extends Named> implements Chunk
     return this.held.size;
   }
 
-  append(input: I, tag: string, routes: readonly O[], batch: Chunk): void {
+  append(input: I, tag: string, routes: readonly O[], batch: Chunk): undefined {
     // The engine refuses data once its outputs have closed; a chunk opened now would never be flushed.
     if (this.closed) throw new Error(`data for tag '${tag}' appended after the store closed`);
     const bytes = batch.data.length;
@@ -62,6 +62,7 @@ export class MemoryChunkStore<I extends Named, O extends Named> implements Chunk
     chunk.bytes += bytes;
     chunk.records += batch.events;
     if (chunk.bytes >= this.options.chunkSize) this.seal(byTag, chunk);
+    return undefined;
   }
 
   sealAll(): void {
@@ -93,7 +94,7 @@ export class MemoryChunkStore<I extends Named, O extends Named> implements Chunk
     return true;
   }
 
-  backlog(_owner: I, _outputNamed: (name: string) => O | undefined): Promise<Array<StoredChunk<I, O>>> {
+  backlog(_owner: I, _route: (tag: string) => O[], _outputNamed: (name: string) => O | undefined): Promise<Array<StoredChunk<I, O>>> {
     return Promise.resolve([]); // nothing outlives a run in memory
   }
 
