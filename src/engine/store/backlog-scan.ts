@@ -11,7 +11,8 @@
  * input; hidden names (a leading dot) are not chunks, and neither are files
  * directly under storage.path.
  */
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { makeDirectory } from './make-directory.js';
 import { join } from 'node:path';
 import type { Chunk } from '../../events/chunk.js';
 import { normalizeInputChunk } from '../../events/normalize.js';
@@ -79,6 +80,12 @@ async function readChunk(root: string, stream: string, file: string, options: Sc
     logger.error({ chunk: id, err: error }, `storage: cannot read chunk ${path}: ${(error as Error).message}; it is left where it is`);
     return undefined;
   }
+  if (bytes.length === 0) {
+    // A chunk file created and never written (as Fluent Bit treats it): nothing to keep.
+    await unlink(path).catch(() => undefined);
+    logger.debug({ chunk: id }, `storage: removed ${path}, an empty file`);
+    return undefined;
+  }
   let parsed;
   try {
     parsed = parseChunkFile(bytes);
@@ -91,16 +98,13 @@ async function readChunk(root: string, stream: string, file: string, options: Sc
     logger.warn({ chunk: id }, `storage: chunk ${path} holds ${eventTypeName(parsed.eventType)}, which flbhost does not deliver; it is left where it is`);
     return undefined;
   }
-  // Fluent Bit's files may end in zero padding past the events.
-  let end = parsed.content.length;
-  while (end > 0 && parsed.content[end - 1] === 0) end--;
-  const content = parsed.content.subarray(0, end);
-  if (content.length === 0) {
+  const content = parsed.content;
+  if (content.every((byte) => byte === 0)) {
     await unlink(path).catch(() => undefined);
     logger.debug({ chunk: id }, `storage: removed ${path}, an empty chunk`);
     return undefined;
   }
-  const { chunk, failure } = normalizeInputChunk(content);
+  const { chunk, failure } = eventsOf(content);
   if (chunk.events === 0) return setAside(root, stream, file, `no valid event (${failure?.message ?? 'empty'})`, options);
   if (failure) {
     logger.warn(
@@ -109,6 +113,18 @@ async function readChunk(root: string, stream: string, file: string, options: Sc
     );
   }
   return { id, path, tag: parsed.tag, routes: parsed.routes, chunk, fileBytes: bytes.length };
+}
+
+/**
+ * The events of a chunk's content, checked and normalised as an input's are.
+ * Zero bytes after the last event are padding (a Fluent Bit file of an older
+ * chunkio, whose length is the file's), not damage. Not trimmed beforehand:
+ * an event may end in a zero byte (the integer 0).
+ */
+export function eventsOf(content: Uint8Array): { chunk: Chunk; failure?: { event: number; offset: number; message: string } } {
+  const { chunk, failure } = normalizeInputChunk(content);
+  if (failure && content.subarray(failure.offset).every((byte) => byte === 0)) return { chunk };
+  return failure ? { chunk, failure } : { chunk };
 }
 
 /** An unusable file: moved aside (or deleted), and said so. Returns undefined for the caller's convenience. */
@@ -120,7 +136,7 @@ async function setAside(root: string, stream: string, file: string, reason: stri
       options.logger.warn({ chunk: `${stream}/${file}` }, `storage: deleted ${path}: ${reason} (storage.delete_irrecoverable_chunks)`);
     } else {
       const aside = join(root, DAMAGED_DIR, stream);
-      await mkdir(aside, { recursive: true });
+      await makeDirectory(aside);
       await rename(path, join(aside, file));
       options.logger.warn({ chunk: `${stream}/${file}` }, `storage: ${path} cannot be delivered: ${reason}; moved to ${join(aside, file)}`);
     }

@@ -73,6 +73,11 @@ export class ChunkFileWriter {
     });
   }
 
+  /** Resolves once every operation queued so far has finished (whether or not it failed). */
+  settled(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+
   /** Closes the file once everything queued is written. */
   close(): Promise<void> {
     return this.run(async () => {

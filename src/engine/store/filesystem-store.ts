@@ -18,19 +18,18 @@
  * outputs still owing a chunk are written into its header (Fluent Bit's
  * "direct routes"), so the next run sends it only to them.
  */
-import { mkdirSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
 import { join } from 'node:path';
 import type { Chunk } from '../../events/chunk.js';
-import { normalizeInputChunk } from '../../events/normalize.js';
 import type { HostLogger } from '../../logging.js';
 import { encodeHeader, encodeMetadataWithRoutes, extendCrc, parseChunkFile, startCrc } from './chunk-file.js';
 import { ChunkFileWriter, type StorageSync } from './chunk-file-writer.js';
-import { scanBacklog } from './backlog-scan.js';
+import { eventsOf, scanBacklog } from './backlog-scan.js';
 import type { ChunkPiece, ChunkStore, ChunkStoreListener, Named, SettleOutcome, StoredChunk } from './chunk-store.js';
 import { MemoryChunkStore } from './memory-store.js';
 import { StorageLock } from './storage-lock.js';
+import { makeDirectory, makeDirectorySync } from './make-directory.js';
 
 export interface FilesystemStoreOptions<I extends Named, O extends Named> {
   /** storage.path. */
@@ -162,10 +161,10 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
   async bringUp(chunk: StoredChunk<I, O>): Promise<void> {
     const durable = this.held.get(chunk.id);
     if (durable !== chunk || durable.pieces) return;
-    const file = parseChunkFile(await readFile(durable.path));
-    let end = file.content.length;
-    while (end > 0 && file.content[end - 1] === 0) end--;
-    const normalized = normalizeInputChunk(file.content.subarray(0, end)).chunk;
+    // Appends still queued would be missing from what is read.
+    await durable.writer?.settled();
+    if (durable.pieces) return;
+    const normalized = eventsOf(parseChunkFile(await readFile(durable.path)).content).chunk;
     if (durable.pieces) return; // brought up meanwhile
     durable.pieces = [{ data: normalized.data, format: normalized.format }];
     durable.up = true;
@@ -279,7 +278,7 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
     const stream = join(this.options.path, input.name);
     if (!this.streamsMade.has(stream)) {
       // Synchronous on purpose, once per input: the first append must find it.
-      mkdirSync(stream, { recursive: true, mode: 0o755 });
+      makeDirectorySync(stream);
       this.streamsMade.add(stream);
     }
     const path = join(stream, this.nextFileName());
@@ -390,7 +389,7 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
 /** Creates storage.path if needed and checks that flbhost can write there. */
 async function ensureWritableDirectory(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode: 0o755 });
+    await makeDirectory(path);
     const info = await stat(path);
     if (!info.isDirectory()) throw new Error('not a directory');
     const probe = join(path, `.flbhost-write-check-${process.pid}`);
