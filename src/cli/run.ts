@@ -113,10 +113,16 @@ export async function runCommand(args: CliArgs): Promise<number> {
   logger.info(`stopping: ${reason}`);
   const report = await pipeline.stop();
   for (const name of report.exitTimedOut) logger.error(`${name} did not exit in time`);
+  const kept = report.keptOnDisk;
   if (!report.complete) {
     const lost = Object.entries(report.undelivered).map(([output, left]) => `${output}: ${left.records} record(s)`);
-    process.stderr.write(`flbhost: stopped with undelivered data: ${lost.join(', ')}\n`);
+    const onDisk = kept && kept.chunks > 0 ? `; kept under storage.path for the next start: ${kept.records} record(s) in ${kept.chunks} chunk(s)` : '';
+    process.stderr.write(`flbhost: stopped with undelivered data: ${lost.join(', ')}${onDisk}\n`);
     return EXIT_UNDELIVERED;
+  }
+  if (kept && kept.chunks > 0) {
+    // Delivered all it could; a backlog no output matches stays for a later start.
+    process.stderr.write(`flbhost: kept under storage.path for a later start: ${kept.records} record(s) in ${kept.chunks} chunk(s) no output took\n`);
   }
   return EXIT_OK;
 }
