@@ -4,7 +4,8 @@
 // the benchmarks run; the targets are judged on full runs).
 // --check (npm run bench:check): a full run that then exits 1 naming every
 // target not met and every part skipped or failed (bench/check-targets.mjs).
-// FLUENT_BIT_BIN=none leaves the comparison with Fluent Bit out on purpose.
+// FLUENT_BIT_BIN=none leaves the comparisons with Fluent Bit out on purpose
+// (versus_fluent_bit, and storage's target against Fluent Bit).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
 import { isolationBench } from './isolation-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
+import { storageBench } from './storage-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.FLBHOST_BENCH_SCALE ?? '1');
@@ -46,6 +48,8 @@ const report = {
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
   isolation: await isolationBench(scale),
+  // Its target against Fluent Bit is skipped, or left out, as the comparison is.
+  storage: storageBench(scale),
   // Skipped (and says so) unless a Fluent Bit binary is available; left out
   // on request with FLUENT_BIT_BIN=none.
   versus_fluent_bit: fluentBitCompare(Math.max(10_000, Math.round(1_000_000 * scale))),
