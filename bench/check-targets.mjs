@@ -2,15 +2,28 @@
 // report. Every target must be met, every benchmark must have run: a skipped
 // or failed part counts as a failure, since a check that passes because
 // something did not run would prove nothing. The one exception is the
-// comparison with Fluent Bit when the operator left it out on purpose
-// (FLUENT_BIT_BIN=none; see README, Benchmark).
+// comparisons with Fluent Bit (versus_fluent_bit, and storage's target against
+// Fluent Bit) when the operator left them out on purpose (FLUENT_BIT_BIN=none;
+// see README, Benchmark).
 //
 //   node bench/check-targets.mjs [report.json]   (default: bench/results/latest.json)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The parts of the report that carry targets; each must be present with its targets. */
-const JUDGED = ['flush', 'input', 'pipeline', 'isolation'];
+const JUDGED = ['flush', 'input', 'pipeline', 'isolation', 'storage'];
+
+/**
+ * Comparisons with Fluent Bit: each may be skipped (no binary: a failure, with
+ * a hint) or left out on request, but never missing from the report, which
+ * would drop it without a word.
+ */
+const FLUENT_BIT_PARTS = ['versus_fluent_bit', 'storage.targets.ahead_of_fluent_bit_with_filesystem'];
+
+/** The value at a dotted path of the report ("storage.targets.x"), or undefined. */
+function at(report, path) {
+  return path.split('.').reduce((value, key) => value?.[key], report);
+}
 
 /** "target 1e+6, measured 8.12e+5" from a target's figures (met left out, nested targets in braces). */
 function figures(target) {
@@ -25,9 +38,8 @@ function figures(target) {
 }
 
 /** What to do about a part that was skipped, where there is a choice. */
-const SKIP_HINTS = {
-  versus_fluent_bit: '; set FLUENT_BIT_BIN=/path/to/fluent-bit, or FLUENT_BIT_BIN=none to leave the comparison out on purpose',
-};
+const FLUENT_BIT_HINT = '; set FLUENT_BIT_BIN=/path/to/fluent-bit, or FLUENT_BIT_BIN=none to leave the comparison out on purpose';
+const SKIP_HINTS = Object.fromEntries(FLUENT_BIT_PARTS.map((path) => [path, FLUENT_BIT_HINT]));
 
 /** Every `skipped` or `error` part of the report, by its path ("input.go_input_decoded"). */
 function skippedOrFailed(value, path, found) {
@@ -53,10 +65,16 @@ export function benchFailures(report) {
       continue;
     }
     for (const [name, target] of Object.entries(targets)) {
+      // A target that could not be measured is named below, with the skipped and failed parts.
+      if (typeof target?.skipped === 'string' || typeof target?.error === 'string') continue;
       if (target?.met !== true) failures.push(`${part}.${name}: not met (${figures(target ?? {})})`);
     }
   }
-  if (!report.versus_fluent_bit) failures.push('versus_fluent_bit: missing from the report');
+  for (const path of FLUENT_BIT_PARTS) {
+    // Under a part that did not run at all (named above), it cannot be there.
+    const parent = path.includes('.') ? at(report, path.slice(0, path.lastIndexOf('.'))) : report;
+    if (parent && at(report, path) === undefined) failures.push(`${path}: missing from the report`);
+  }
   failures.push(...skippedOrFailed(report, '', []));
   return failures;
 }
@@ -64,7 +82,8 @@ export function benchFailures(report) {
 /** Prints the verdict on `report` to stderr; true when it passes. */
 export function printCheck(report) {
   const failures = benchFailures(report);
-  const leftOut = report.versus_fluent_bit?.left_out === true ? ` (versus_fluent_bit left out: ${report.versus_fluent_bit.skipped})` : '';
+  const leftOutParts = FLUENT_BIT_PARTS.filter((path) => at(report, path)?.left_out === true);
+  const leftOut = leftOutParts.length > 0 ? ` (left out: ${leftOutParts.map((path) => `${path}: ${at(report, path).skipped}`).join('; ')})` : '';
   if (failures.length === 0) {
     process.stderr.write(`bench check: every target met${leftOut}\n`);
     return true;

@@ -28,10 +28,15 @@ export function findFluentBit() {
   }
 }
 
-/** One config for both hosts: Fluent Bit's classic format, which flbhost reads as is. */
-function writeConfig(work, plugin, countsPath, workers) {
+/**
+ * One config for both hosts: Fluent Bit's classic format, which flbhost reads
+ * as is. `extra.service` and `extra.input` are lines added to those sections
+ * (bench/storage-bench.mjs adds the storage settings); `name` names the file.
+ */
+export function writeConfig(work, plugin, countsPath, workers, extra = {}) {
+  const indent = (lines = []) => lines.map((line) => `    ${line}`);
   writeFileSync(join(work, 'plugins.conf'), `[PLUGINS]\n    Path ${plugin}\n`);
-  const config = join(work, `fluent-bit-w${workers}.conf`);
+  const config = join(work, `${extra.name ?? 'fluent-bit'}-w${workers}.conf`);
   writeFileSync(
     config,
     [
@@ -40,9 +45,11 @@ function writeConfig(work, plugin, countsPath, workers) {
       '    Grace        30',
       '    Log_Level    warn',
       '    Plugins_File plugins.conf',
+      ...indent(extra.service),
       '[INPUT]',
       '    Name stdin',
       '    Tag  bench',
+      ...indent(extra.input),
       '[OUTPUT]',
       '    Name    gtagcount',
       '    Match   *',
@@ -54,8 +61,11 @@ function writeConfig(work, plugin, countsPath, workers) {
   return config;
 }
 
-/** Runs one host on the records file; wall seconds, peak RSS (GNU time) and the plugin's count. */
-function runHost(command, args, recordsFile, countsPath) {
+/**
+ * Runs one host on the records file; wall seconds, peak RSS (GNU time) and
+ * the plugin's count. `command` is Fluent Bit's binary or bin/flbhost.js.
+ */
+export function runHost(command, args, recordsFile, countsPath) {
   rmSync(countsPath, { force: true });
   const started = process.hrtime.bigint();
   // Through a pipe, as a log shipper is fed: Fluent Bit's stdin input cannot
@@ -77,16 +87,44 @@ function runHost(command, args, recordsFile, countsPath) {
 }
 
 /** Records of the small run whose time is each host's fixed cost (start, EOF handling, exit). */
-const BASELINE_RECORDS = 1000;
+export const BASELINE_RECORDS = 1000;
 
-function writeRecords(path, count) {
+export function writeRecords(path, count) {
   writeFileSync(path, Array.from({ length: count }, (_, i) => JSON.stringify(requestRecord(i))).join('\n') + '\n');
 }
 
+/** What a part that needs Fluent Bit reports when there is none. */
+export const NO_FLUENT_BIT = 'no Fluent Bit binary: set FLUENT_BIT_BIN (or put fluent-bit on PATH) to compare';
+
+/**
+ * The Fluent Bit binary to compare with, as `{ bin }`, or what a part that
+ * needs it reports instead: skipped (none found), left out (FLUENT_BIT_BIN=none,
+ * on purpose; bench/check-targets.mjs accepts that), or an error (no such file).
+ */
+export function locateFluentBit() {
+  if (process.env.FLUENT_BIT_BIN === 'none') return { skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true };
+  const bin = findFluentBit();
+  if (!bin) return { skipped: NO_FLUENT_BIT };
+  if (!existsSync(bin)) return { error: `FLUENT_BIT_BIN=${bin}: no such file` };
+  return { bin };
+}
+
+export function fluentBitVersion(bin) {
+  return execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+}
+
+/** The flbhost command as users run it: its launcher sets the Node flags it ships with. */
+export const FLBHOST_BIN = join(root, 'bin', 'flbhost.js');
+
+/** The marginal rate: records beyond a BASELINE_RECORDS run, over the time they added. */
+export function marginalRate(records, seconds, baselineSeconds) {
+  return (records - BASELINE_RECORDS) / (seconds - baselineSeconds);
+}
+
 export function fluentBitCompare(records, runs = 3) {
-  const fluentBit = findFluentBit();
-  if (!fluentBit) return { skipped: 'no Fluent Bit binary: set FLUENT_BIT_BIN (or put fluent-bit on PATH) to compare' };
-  if (!existsSync(fluentBit)) return { error: `FLUENT_BIT_BIN=${fluentBit}: no such file` };
+  const located = locateFluentBit();
+  if (!located.bin) return located;
+  const fluentBit = located.bin;
   const work = mkdtempSync(join(tmpdir(), 'flbhost-vs-fluent-bit-'));
   try {
     return compareIn(work, fluentBit, records, runs);
@@ -99,13 +137,12 @@ export function fluentBitCompare(records, runs = 3) {
 }
 
 function compareIn(work, fluentBit, records, runs) {
-  const version = execFileSync(fluentBit, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const version = fluentBitVersion(fluentBit);
   const files = { full: join(work, 'records.jsonl'), baseline: join(work, 'baseline.jsonl') };
   writeRecords(files.full, records);
   writeRecords(files.baseline, BASELINE_RECORDS);
   const plugin = goFixture('out_gtagcount');
   const countsPath = join(work, 'counts.json');
-  const flbhostBin = join(root, 'bin', 'flbhost.js');
   const result = {
     fluent_bit: version,
     records,
@@ -122,7 +159,7 @@ function compareIn(work, fluentBit, records, runs) {
     ['fluent_bit', fluentBit, (config) => ['-c', config]],
     // The command as users run it: its launcher line sets the Node flags it
     // ships with (a 2 MB young generation), which `node bin/flbhost.js` skips.
-    ['flbhost', flbhostBin, (config) => ['-c', config]],
+    ['flbhost', FLBHOST_BIN, (config) => ['-c', config]],
   ];
   for (const workers of [1, 2]) {
     const config = writeConfig(work, plugin, countsPath, workers);
@@ -152,7 +189,7 @@ function compareIn(work, fluentBit, records, runs) {
         wall_seconds: seconds,
         records_per_wall_sec: records / seconds,
         fixed_seconds: fixed,
-        marginal_records_per_sec: (records - BASELINE_RECORDS) / (seconds - fixed),
+        marginal_records_per_sec: marginalRate(records, seconds, fixed),
         peak_rss_mb: median(rss[host]),
         runs_wall_seconds: wall[host],
       };

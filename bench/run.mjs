@@ -4,32 +4,33 @@
 // the benchmarks run; the targets are judged on full runs).
 // --check (npm run bench:check): a full run that then exits 1 naming every
 // target not met and every part skipped or failed (bench/check-targets.mjs).
-// FLUENT_BIT_BIN=none leaves the comparison with Fluent Bit out on purpose.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// FLUENT_BIT_BIN=none leaves the comparisons with Fluent Bit out on purpose
+// (versus_fluent_bit, and storage's target against Fluent Bit).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printCheck } from './check-targets.mjs';
-import { findFluentBit, fluentBitCompare } from './fluent-bit-compare.mjs';
+import { fluentBitCompare, locateFluentBit } from './fluent-bit-compare.mjs';
 import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
 import { isolationBench } from './isolation-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
+import { storageBench } from './storage-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.FLBHOST_BENCH_SCALE ?? '1');
 const check = process.argv.includes('--check');
-const leaveOutFluentBit = process.env.FLUENT_BIT_BIN === 'none';
 
 // A check that is bound to fail says so now, not after minutes of benchmarks.
 function checkRefusal() {
   if (scale !== 1) return `FLBHOST_BENCH_SCALE=${process.env.FLBHOST_BENCH_SCALE}: the targets are judged on full runs only; unset it`;
-  if (leaveOutFluentBit) return null;
-  const fluentBit = findFluentBit();
-  if (!fluentBit) {
+  const fluentBit = locateFluentBit();
+  if (fluentBit.error) return fluentBit.error;
+  if (fluentBit.skipped && !fluentBit.left_out) {
     return 'no Fluent Bit binary to compare with: set FLUENT_BIT_BIN=/path/to/fluent-bit (or put fluent-bit on PATH), or FLUENT_BIT_BIN=none to leave the comparison out';
   }
-  return existsSync(fluentBit) ? null : `FLUENT_BIT_BIN=${fluentBit}: no such file`;
+  return null;
 }
 const refusal = check ? checkRefusal() : null;
 if (refusal) {
@@ -47,10 +48,11 @@ const report = {
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
   isolation: await isolationBench(scale),
-  // Skipped (and says so) unless a Fluent Bit binary is available.
-  versus_fluent_bit: leaveOutFluentBit
-    ? { skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true }
-    : fluentBitCompare(Math.max(10_000, Math.round(1_000_000 * scale))),
+  // Its target against Fluent Bit is skipped, or left out, as the comparison is.
+  storage: storageBench(scale),
+  // Skipped (and says so) unless a Fluent Bit binary is available; left out
+  // on request with FLUENT_BIT_BIN=none.
+  versus_fluent_bit: fluentBitCompare(Math.max(10_000, Math.round(1_000_000 * scale))),
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

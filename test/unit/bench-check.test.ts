@@ -32,6 +32,13 @@ function passingReport() {
       command: { isolated_ratio: 0.95 },
       targets: { isolated_at_least_0_9x_in_process: { target: 0.9, measured: 0.95, met: true } },
     },
+    storage: {
+      flbhost_filesystem: { marginal_records_per_sec: 2e5, runs_bytes_left_on_disk: [0, 0, 0] },
+      targets: {
+        filesystem_at_least_0_7x_memory: { target: 0.7, measured: 0.85, wall_ratio: 0.9, met: true } as Record<string, unknown>,
+        ahead_of_fluent_bit_with_filesystem: { target: 1, measured: 1.3, wall_ratio: 1.5, met: true } as Record<string, unknown>,
+      },
+    },
     versus_fluent_bit: { fluent_bit: 'Fluent Bit v4.0.0', cases: { workers_1: { flbhost_speedup_wall: 1.4 } } },
   };
 }
@@ -76,6 +83,26 @@ describe('bench check', () => {
     expect(benchFailures(failed)).toEqual(['versus_fluent_bit: failed (flbhost (workers 1) delivered 9 of 10 records)']);
     const leftOut = { ...passingReport(), versus_fluent_bit: { skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true } };
     expect(benchFailures(leftOut)).toEqual([]);
+  });
+
+  it("fails without storage's target against Fluent Bit unless it was left out on request", () => {
+    const withTarget = (target?: Record<string, unknown>) => {
+      const report = passingReport();
+      if (target) report.storage.targets.ahead_of_fluent_bit_with_filesystem = target;
+      else delete (report.storage.targets as Record<string, unknown>).ahead_of_fluent_bit_with_filesystem;
+      return report;
+    };
+    expect(benchFailures(withTarget({ skipped: 'no Fluent Bit binary' }))).toEqual([
+      'storage.targets.ahead_of_fluent_bit_with_filesystem: skipped (no Fluent Bit binary); set FLUENT_BIT_BIN=/path/to/fluent-bit, or FLUENT_BIT_BIN=none to leave the comparison out on purpose',
+    ]);
+    expect(benchFailures(withTarget({ error: 'FLUENT_BIT_BIN=/nope: no such file' }))).toEqual([
+      'storage.targets.ahead_of_fluent_bit_with_filesystem: failed (FLUENT_BIT_BIN=/nope: no such file)',
+    ]);
+    expect(benchFailures(withTarget())).toEqual(['storage.targets.ahead_of_fluent_bit_with_filesystem: missing from the report']);
+    expect(benchFailures(withTarget({ skipped: 'FLUENT_BIT_BIN=none: left out on request', left_out: true }))).toEqual([]);
+    expect(benchFailures(withTarget({ target: 1, measured: 0.8, wall_ratio: 1.2, met: false }))).toEqual([
+      'storage.ahead_of_fluent_bit_with_filesystem: not met (target 1, measured 0.8, wall_ratio 1.2)',
+    ]);
   });
 
   it('fails a report not run at full scale, whatever its targets say', () => {
