@@ -192,11 +192,15 @@ export class InputRunner extends EventEmitter implements BufferOwner {
       this.emit('unrouted', tag, chunk.events);
       return !this.pausedByPressure;
     }
-    for (const output of outputs) this.feeds.add(output.queued);
-    this.checkPressure(outputs);
+    // A filesystem input is not held back by an output that drops its oldest
+    // chunks to stay under storage.total_limit_size (Fluent Bit's rule).
+    const holding = this.context.storage === 'filesystem' ? outputs.filter((output) => !output.evictsOldest) : outputs;
+    for (const output of holding) this.feeds.add(output.queued);
+    this.checkPressure(holding);
     return !this.pausedByPressure;
   }
 
+  /** `outputs`: those that can hold this input back (see accept()). */
   private checkPressure(outputs: OutputRunner[]): void {
     if (this.pausedByPressure || this.stopped) return;
     if (!mustPause(this.buffered, outputs.map((output) => output.queued))) return;

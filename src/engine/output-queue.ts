@@ -56,6 +56,11 @@ export class OutputQueue<T extends { readonly bytes: number }> {
     if (this.flying.delete(item)) this.flyingBytes -= item.bytes;
   }
 
+  /** Takes the oldest chunk waiting (not in flight), to drop it; undefined when none waits. */
+  takeOldestWaiting(): T | undefined {
+    return this.ready.shift();
+  }
+
   /** Empties the waiting chunks (end of the grace period); returns them. */
   takeAllWaiting(): T[] {
     return this.ready.splice(0);

@@ -43,6 +43,8 @@ export interface OutputRunnerOptions {
   retryLimit: number;
   /** Bytes at which the inputs feeding this output are paused. */
   queueLimit: number;
+  /** storage.total_limit_size when set: makeRoom() drops the oldest waiting chunks to stay under it. */
+  totalLimitSize?: number;
   schedulerBase: number;
   schedulerCap: number;
   /** Where the chunks live; settled here when this output is done with one. */
@@ -91,6 +93,11 @@ export class OutputRunner {
     });
   }
 
+  /** Whether chunks of filesystem inputs make room here by dropping the oldest (storage.total_limit_size set). */
+  get evictsOldest(): boolean {
+    return this.options.totalLimitSize !== undefined;
+  }
+
   get idle(): boolean {
     return this.queued.bytes === 0 && this.queue.inFlight === 0;
   }
@@ -98,6 +105,27 @@ export class OutputRunner {
   /** Bytes appended to a chunk routed here: held against the queue limit until settled. */
   hold(bytes: number): void {
     this.queued.add(bytes);
+  }
+
+  /**
+   * storage.total_limit_size for chunks of filesystem inputs, as Fluent Bit
+   * applies it: before `bytes` more are routed here, the oldest chunks
+   * waiting (queued, then waiting for a retry; never one in flight) are
+   * dropped for this output until they fit. Each is counted and logged.
+   */
+  makeRoom(bytes: number): void {
+    const limit = this.options.totalLimitSize;
+    if (limit === undefined) return;
+    while (this.queued.bytes + bytes > limit) {
+      const oldest = this.queue.takeOldestWaiting() ?? this.retries.takeOldest();
+      if (!oldest) return;
+      this.counters.droppedRecords += oldest.stored.records;
+      this.options.context.logger.warn(
+        { tag: oldest.stored.tag, records: oldest.stored.records, bytes: oldest.bytes, limit },
+        `storage.total_limit_size ${limit} reached: the oldest waiting chunk (${oldest.stored.records} record(s)) is dropped for this output to make room`,
+      );
+      this.settle(oldest, 'dropped');
+    }
   }
 
   /** A chunk routed here opened: this output owes it an answer. */

@@ -73,6 +73,16 @@ export class RetryScheduler<T> {
     return this.cancelAll();
   }
 
+  /** Takes the retry scheduled first, to drop it; undefined when none waits. */
+  takeOldest(): T | undefined {
+    for (const [item, timer] of this.waiting) {
+      clearTimeout(timer);
+      this.waiting.delete(item);
+      return item;
+    }
+    return undefined;
+  }
+
   /** Forgets every waiting retry (end of the grace period); returns their items. */
   cancelAll(): T[] {
     const items = [...this.waiting.keys()];

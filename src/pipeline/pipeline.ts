@@ -281,6 +281,7 @@ export class Pipeline extends EventEmitter {
       workers: spec.workers,
       retryLimit: spec.retryLimit,
       queueLimit: spec.queueLimit,
+      totalLimitSize: spec.totalLimitSize,
       store: this.store,
       schedulerBase: this.service.schedulerBase,
       schedulerCap: this.service.schedulerCap,
@@ -387,6 +388,7 @@ export class Pipeline extends EventEmitter {
     // Held against the input's Mem_Buf_Limit (once per output) and each
     // output's queue limit before the store may seal and hand it over; each
     // output releases both when it settles the chunk.
+    if (this.durableInputs.has(input)) for (const output of outputs) output.makeRoom(chunk.data.length);
     input.hold(chunk.data.length * outputs.length);
     for (const output of outputs) output.hold(chunk.data.length);
     const stored = this.store.append(input, tag, outputs, chunk);

@@ -191,6 +191,7 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
     workers: workers === undefined ? INSTANCE_DEFAULTS.workers : parseInteger(workers.value, workers.where, 1, MAX_WORKERS),
     retryLimit: retryLimit === undefined ? INSTANCE_DEFAULTS.retryLimit : parseRetryLimit(retryLimit.value, retryLimit.where),
     queueLimit: queueLimit === undefined ? INSTANCE_DEFAULTS.queueLimit : parseSize(queueLimit.value, queueLimit.where),
+    totalLimitSize: queueLimit === undefined ? undefined : parseSize(queueLimit.value, queueLimit.where),
     eventFormat,
     flushTimeout: flushTimeout === undefined ? 0 : parseFlushTimeout(flushTimeout.value, flushTimeout.where),
     isolation: c.isolation,

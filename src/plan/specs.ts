@@ -28,6 +28,12 @@ export interface OutputSpec extends InstanceSpecBase {
   retryLimit: number;
   /** Bytes held for this output at which its inputs are paused. */
   queueLimit: number;
+  /**
+   * storage.total_limit_size when it was set: for chunks of filesystem
+   * inputs, the oldest waiting ones are dropped for this output to stay
+   * under it, as Fluent Bit does (unset: nothing is dropped, inputs pause).
+   */
+  totalLimitSize?: number;
   eventFormat: EventFormat;
   /** Seconds a flush may take; 0 = no limit. */
   flushTimeout: number;

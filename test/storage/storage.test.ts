@@ -164,6 +164,31 @@ describe('durable storage: a graceful stop keeps what was not delivered', () => 
   });
 });
 
+describe('durable storage: storage.total_limit_size', () => {
+  it('drops the oldest waiting chunks of a filesystem input for that output, counted and logged, and never holds the input back', async () => {
+    const storage = freshDir('limit');
+    const { logger, lines } = captureLogger();
+    const p = new Pipeline({
+      ...failing(storage),
+      logger,
+      service: { flush: 0.02, grace: 0.5, storagePath: storage },
+      outputs: [{ name: 'status', match: '*', retryLimit: 'no_limits', properties: { 'storage.total_limit_size': '300' } }],
+    });
+    await p.start();
+    for (let batch = 0; batch < 10; batch++) {
+      await writeAll(p, 5); // 75 bytes: a chunk a tick
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const dropped = p.metrics().outputs['status.0']!.droppedRecords;
+    const report = await p.stop();
+    expect(dropped).toBeGreaterThanOrEqual(20);
+    expect(dropped % 5).toBe(0); // whole chunks
+    expect(report.keptOnDisk!.records + dropped).toBe(50);
+    expect(report.keptOnDisk!.bytes).toBeLessThanOrEqual(300);
+    expect(lines.filter((line) => /storage\.total_limit_size 300 reached: the oldest waiting chunk \(5 record\(s\)\) is dropped/.test(line.msg)).length).toBe(dropped / 5);
+  });
+});
+
 describe('durable storage: bad configuration', () => {
   it('refuses storage.type filesystem without storage.path, naming the key', async () => {
     const p = new Pipeline({ logger: captureLogger().logger, inputs: [{ name: 'lib', storageType: 'filesystem' }] });

@@ -55,6 +55,8 @@ export interface StorageMetrics {
   backlogChunks: number;
   /** Durable chunks that could not be written (full disk, I/O error): delivered from memory, not durable. */
   writeFailures: number;
+  /** The same per input ("storage_backlog" for the previous runs' chunks), as Fluent Bit's /api/v1/storage lists them. */
+  inputs: Record<string, { chunks: number; up: number; down: number; bytesOnDisk: number }>;
 }
 
 interface DurableChunk<I extends Named, O extends Named> extends StoredChunk<I, O> {
@@ -108,12 +110,19 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
     let up = 0;
     let bytesOnDisk = 0;
     let backlogChunks = 0;
+    const inputs: StorageMetrics['inputs'] = {};
     for (const chunk of this.held.values()) {
+      const fileBytes = chunk.writer?.fileBytes ?? chunk.fileBytes;
       if (chunk.up) up++;
-      bytesOnDisk += chunk.writer?.fileBytes ?? chunk.fileBytes;
+      bytesOnDisk += fileBytes;
       if (chunk.fromBacklog) backlogChunks++;
+      const input = (inputs[chunk.input.name] ??= { chunks: 0, up: 0, down: 0, bytesOnDisk: 0 });
+      input.chunks++;
+      if (chunk.up) input.up++;
+      else input.down++;
+      input.bytesOnDisk += fileBytes;
     }
-    return { chunks: { total: this.held.size, up, down: this.held.size - up }, bytesOnDisk, backlogChunks, writeFailures: this.writeFailures };
+    return { chunks: { total: this.held.size, up, down: this.held.size - up }, bytesOnDisk, backlogChunks, writeFailures: this.writeFailures, inputs };
   }
 
   append(input: I, tag: string, routes: readonly O[], batch: Chunk): Promise<void> | undefined {
