@@ -161,7 +161,7 @@ describe('classic config: sections and keys', () => {
     expect(loaded.config).toEqual({ service: {}, plugins: [], inputs: [], outputs: [], customs: [] });
   });
 
-  it('accepts "warning" for Log_Level, and keeps every unsupported [SERVICE] key as a warning', async () => {
+  it('accepts "warning" for Log_Level, reads the storage keys, and keeps every unsupported [SERVICE] key as a warning', async () => {
     const dir = fixture({
       'fluent-bit.conf': lines(
         '[SERVICE]',
@@ -169,21 +169,28 @@ describe('classic config: sections and keys', () => {
         '    HTTP_Server  On',
         '    Parsers_File parsers.conf',
         '    storage.path /var/lib/fb',
+        '    storage.sync full',
+        '    storage.trim_files on',
       ),
     });
     const loaded = await load(dir);
     const file = join(dir, 'fluent-bit.conf');
-    expect(loaded.config.service).toEqual({ logLevel: 'warn' });
+    expect(loaded.config.service).toEqual({ logLevel: 'warn', storagePath: '/var/lib/fb', storageSync: 'full' });
     expect(loaded.unsupportedServiceKeys).toEqual([
       { key: 'HTTP_Server', value: 'On', source: `${file}:3` },
       { key: 'Parsers_File', value: 'parsers.conf', source: `${file}:4` },
-      { key: 'storage.path', value: '/var/lib/fb', source: `${file}:5` },
+      { key: 'storage.trim_files', value: 'on', source: `${file}:7` },
     ]);
     expect(loaded.warnings).toEqual([
       `${file}:3: service key 'HTTP_Server' is not supported by flbhost; ignored`,
       `${file}:4: service key 'Parsers_File' is not supported by flbhost; ignored`,
-      `${file}:5: service key 'storage.path' is not supported by flbhost; ignored`,
+      `${file}:7: service key 'storage.trim_files' is not supported by flbhost; ignored`,
     ]);
+  });
+
+  it('refuses a bad storage.sync with its line', async () => {
+    const dir = fixture({ 'fluent-bit.conf': lines('[SERVICE]', '    storage.sync sometimes') });
+    await expect(load(dir)).rejects.toThrow(`${join(dir, 'fluent-bit.conf')}:2: storage.sync: must be 'normal' or 'full'; got 'sometimes'`);
   });
 
   it('names files relative to the working directory when they are inside it', async () => {

@@ -145,9 +145,12 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
     chunk.pieces!.push({ data: batch.data, format: batch.format });
     chunk.bytes += batch.data.length;
     chunk.records += batch.events;
-    const stored = chunk.writer!.append(batch.data);
     const current = chunk;
-    stored.catch((error: Error) => this.writeFailed(current, error));
+    const stored = chunk.writer!.append(batch.data).catch((error: Error) => {
+      this.writeFailed(current, error);
+      throw new Error(`not stored: chunk ${current.path} could not be written (${error.message}); its records are kept in memory and still delivered, but would not survive a crash`, { cause: error });
+    });
+    stored.catch(() => undefined); // the caller may not wait for it
     if (chunk.bytes >= this.options.chunkSize) this.seal(byTag, chunk);
     return stored;
   }
@@ -287,8 +290,13 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
     const stream = join(this.options.path, input.name);
     if (!this.streamsMade.has(stream)) {
       // Synchronous on purpose, once per input: the first append must find it.
-      makeDirectorySync(stream);
-      this.streamsMade.add(stream);
+      // A failure shows as the file's (its open fails), logged by writeFailed.
+      try {
+        makeDirectorySync(stream);
+        this.streamsMade.add(stream);
+      } catch {
+        // reported with the chunk
+      }
     }
     const path = join(stream, this.nextFileName());
     const writer = new ChunkFileWriter(path, tag, this.options.sync, this.options.checksum);
