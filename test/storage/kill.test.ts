@@ -197,3 +197,28 @@ describe.skipIf(!haveFluentBit)('chunk files shared with Fluent Bit', () => {
   });
 });
 
+
+describe('one process per storage.path', () => {
+  it('refuses a second flbhost on a storage.path in use, naming the first, and takes over the lock once the first was killed', async () => {
+    const storage = fresh('locked');
+    const conf = fresh('locked') + '.conf';
+    writeFileSync(
+      conf,
+      `[SERVICE]\n    Flush 0.2\n    storage.path ${storage}\n    Plugins_File ${pluginsFile(cPlugin('in_gen'), cPlugin('out_status'))}\n` +
+        `[INPUT]\n    Name gen\n    Tag retry\n    storage.type filesystem\n` +
+        `[OUTPUT]\n    Name status\n    Match *\n`,
+    );
+    const first = startCli(['-c', conf]);
+    try {
+      await waitFor(() => existsSync(join(storage, '.flbhost.lock')) || !first.running(), 15_000, 'the first to take the lock');
+      const second = runCli(['-c', conf]);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toContain(`storage.path ${storage} is in use by another flbhost (pid ${first.child.pid})`);
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+    await first.exit;
+    const { status, stderr } = deliverWithCommand(storage);
+    expect(status, stderr).toBe(0);
+  });
+});
