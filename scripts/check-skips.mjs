@@ -12,11 +12,13 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The conditions a known skip may name; each says whether it holds on this machine. */
+import { fluentBitBinary } from './fluent-bit-binary.mjs';
 export const CONDITIONS = {
   root: () => process.getuid?.() === 0,
   'not root': () => process.getuid?.() !== 0,
   'no /dev/full': () => !existsSync('/dev/full'),
   'not x64': () => process.arch !== 'x64',
+  'no Fluent Bit binary': () => fluentBitBinary(fileURLToPath(new URL('..', import.meta.url))) === undefined,
 };
 
 /** "test/x.test.ts > describe > title" for each test of a vitest JSON report, with its status. */

@@ -18,6 +18,7 @@ import { runCli, startCli } from '../helpers/cli.js';
 import { cPlugin, repoRoot } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
+import { fluentBitBinary } from '../../scripts/fluent-bit-binary.mjs';
 
 const dir = tempDir();
 let n = 0;
@@ -134,10 +135,9 @@ describe('durable storage and kill -9', () => {
   });
 });
 
-const fluentBit = process.env.FLUENT_BIT_BIN ?? join(repoRoot, '..', 'shared', 'fluent-bit', 'bin', 'fluent-bit');
-const haveFluentBit = existsSync(fluentBit) && process.env.FLUENT_BIT_BIN !== 'none';
+const fluentBit = fluentBitBinary(repoRoot) ?? '';
 
-describe.skipIf(!haveFluentBit)('chunk files shared with Fluent Bit', () => {
+describe.skipIf(fluentBit === '')('chunk files shared with Fluent Bit', () => {
   it('flbhost delivers the backlog Fluent Bit left under storage.path (killed with SIGKILL)', async () => {
     const storage = fresh('fb-storage');
     const conf = fresh('fb') + '.conf';

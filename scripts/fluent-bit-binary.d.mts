@@ -1,0 +1,1 @@
+export function fluentBitBinary(root: string): string | undefined;
