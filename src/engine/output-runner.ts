@@ -220,7 +220,20 @@ export class OutputRunner {
     const { stored } = delivery;
     const tag = stored.tag;
     // A durable store may hold the chunk on disk only; the memory store's are always up.
-    if (!stored.up) await store.bringUp(stored);
+    if (!stored.up) {
+      try {
+        await store.bringUp(stored);
+      } catch (error) {
+        // Its file went missing or bad since it was stored: nothing left to flush.
+        this.queue.landed(delivery);
+        this.counters.errors++;
+        this.counters.droppedRecords += stored.records;
+        context.logger.error({ tag, chunk: stored.id, err: error }, `cannot read chunk ${stored.id} back from storage: ${(error as Error).message}; its ${stored.records} record(s) are dropped for this output`);
+        this.settle(delivery, 'dropped');
+        this.pump();
+        return;
+      }
+    }
     const pieces = store.pieces(stored);
     const format = this.options.format;
     const sameFormat = () => pieces.every((piece) => piece.format === format);

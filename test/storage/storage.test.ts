@@ -6,7 +6,7 @@
  * nothing valid is lost.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, Pipeline, type PipelineConfig } from '../../src/index.js';
@@ -191,6 +191,31 @@ describe('durable storage: storage.total_limit_size', () => {
       .filter((match) => match !== null)
       .reduce((sum, match) => sum + Number(match[1]), 0);
     expect(logged).toBe(dropped);
+  });
+});
+
+describe('durable storage: a chunk file that vanishes', () => {
+  it('a down chunk whose file was deleted under it is dropped for its output with the reason, and flbhost keeps running', async () => {
+    const storage = freshDir('vanish');
+    const { logger, lines } = captureLogger();
+    const p = new Pipeline(
+      failing(storage, {
+        logger,
+        service: { flush: 0.02, grace: 0.5, storagePath: storage, storageMaxChunksUp: 1, schedulerBase: 0.05, schedulerCap: 0.1 },
+      }),
+    );
+    await p.start();
+    for (let batch = 0; batch < 3; batch++) {
+      await writeAll(p, 5);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(p.metrics().storage!.chunks.down).toBeGreaterThan(0);
+    for (const file of chunkFiles(storage)) rmSync(file);
+    const deadline = Date.now() + 10_000;
+    while (p.metrics().outputs['status.0']!.droppedRecords === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(p.metrics().outputs['status.0']!.droppedRecords).toBeGreaterThan(0);
+    expect(lines.some((line) => line.level === 50 && /cannot read chunk lib\.0\/.* back from storage: ENOENT/.test(line.msg))).toBe(true);
+    await p.stop();
   });
 });
 
