@@ -100,6 +100,24 @@ describe('durable storage: a graceful stop keeps what was not delivered', () => 
     expect(lines.map((line) => line.record)).toEqual([{ n: 0 }]);
   });
 
+  it('leaves no file behind when everything was delivered, even when stop() comes right after the last delivery', async () => {
+    const storage = freshDir('clean');
+    const out = join(root, `clean-${dirs++}.jsonl`);
+    const p = new Pipeline({
+      logger: captureLogger().logger,
+      service: { flush: 0.05, grace: 5, storagePath: storage },
+      plugins: [cPlugin('out_jsonl')],
+      inputs: [{ name: 'lib', tag: 'app', storageType: 'filesystem' }],
+      outputs: [{ name: 'jsonl', match: '*', properties: { path: out } }],
+    });
+    await p.start();
+    await writeAll(p, 100);
+    const report = await p.stop();
+    expect(readJsonLines(out)).toHaveLength(100);
+    expect(report.keptOnDisk).toEqual({ chunks: 0, records: 0, bytes: 0 });
+    expect(chunkFiles(storage)).toEqual([]);
+  });
+
   it('lib write() resolves only once its record is in a chunk file', async () => {
     const storage = freshDir('ack');
     const p = new Pipeline(failing(storage));

@@ -90,6 +90,8 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
   private closed = false;
   private lastNanos = 0n;
   private writeFailures = 0;
+  /** Files of delivered chunks being deleted: close() waits for them (else a quick exit leaves them, to be delivered again). */
+  private readonly removing = new Set<Promise<void>>();
 
   private constructor(private readonly options: FilesystemStoreOptions<I, O>) {
     this.memory = new MemoryChunkStore({ chunkSize: options.chunkSize, listener: options.listener });
@@ -197,7 +199,9 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
     if (outcome !== 'abandoned') durable.done.push(output);
     if (durable.owed.length > 0 || durable.done.length < durable.routes.length) return false;
     this.forget(durable);
-    void this.removeFile(durable);
+    const removal = this.removeFile(durable);
+    this.removing.add(removal);
+    void removal.finally(() => this.removing.delete(removal));
     return true;
   }
 
@@ -268,7 +272,7 @@ export class FilesystemChunkStore<I extends Named, O extends Named> implements C
         ),
       );
     }
-    await Promise.all(closing);
+    await Promise.all([...closing, ...this.removing]);
     this.lock.release();
   }
 
