@@ -111,7 +111,7 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     // A request Node could not parse (bad syntax, headers too large, timed out).
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timed out' : 'malformed request', status });
-    logger.debug(`http: refused a request (${status}): ${error.message}`);
+    logger.debug(`http: refused a request (${status}): ${error.code ?? ""} ${error.message}`);
     if (socket.writable) {
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     } else {
