@@ -35,14 +35,15 @@ export interface RegisteredMetrics {
   unregister(): void;
 }
 
-/** Pipeline.metrics() read once per scrape: the collect() callbacks of one scrape all run in the same tick. */
+/** Pipeline.metrics() read once per scrape: the collect() callbacks of one scrape all run before any microtask. */
 class Snapshot {
   private cached?: PipelineMetrics;
   constructor(private readonly pipeline: Pipeline) {}
   get(): PipelineMetrics {
     if (!this.cached) {
       this.cached = this.pipeline.metrics();
-      setImmediate(() => (this.cached = undefined));
+      // prom-client calls every collect() of a scrape synchronously, one after another.
+      queueMicrotask(() => (this.cached = undefined));
     }
     return this.cached;
   }
@@ -211,7 +212,7 @@ class PluginMetricsBridge {
         this.pipeline.logger.debug(`plugin metrics could not be read: ${error instanceof Error ? error.message : String(error)}`);
         return [] as PluginMetric[];
       })
-      .finally(() => setImmediate(() => (this.pending = undefined)));
+      .finally(() => (this.pending = undefined));
     return this.pending;
   }
 
