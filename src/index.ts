@@ -39,3 +39,7 @@ export { callbackOutput, stdinInput, stdoutOutput, builtinPlugins, type Callback
 export { normalizeInputChunk, type NormalizeResult } from './events/normalize.js';
 export { FlbhostError, PluginError, ChunkError, ConfigError, FlushCancelledError, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';
+export { startHttpServer, MAX_BODY_BYTES, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
+export { registerPipelineMetrics, type RegisteredMetrics, type PrometheusFlavour } from './http/prometheus.js';
+export { TOKEN_ENV } from './http/auth.js';
+export type { ServiceSpec, HttpServiceSpec, StorageSpec } from './plan/service.js';

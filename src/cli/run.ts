@@ -11,6 +11,7 @@ import { FlbhostError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';
 import { installSignalPolicy, type StopSignal } from './signals.js';
+import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 
 export const EXIT_OK = 0;
 /** Also: a stop signal came before the pipeline started, or a second one came while it stopped (exited at once). */
@@ -104,6 +105,17 @@ export async function runCommand(args: CliArgs): Promise<number> {
     return reportFailure(error);
   }
   logger.info({ inputs: Object.keys(pipeline.metrics().inputs), outputs: Object.keys(pipeline.metrics().outputs) }, 'pipeline started');
+  let http: RunningHttpServer | undefined;
+  if (pipeline.settings.http.server) {
+    try {
+      http = await startHttpServer(pipeline);
+    } catch (error) {
+      // As Fluent Bit does when its HTTP server cannot start: stop.
+      logger.error(error instanceof Error ? error.message : String(error));
+      await pipeline.stop();
+      return EXIT_FAILURE;
+    }
+  }
 
   const reason = await new Promise<string>((resolve) => {
     run.stop = resolve;
@@ -111,7 +123,9 @@ export async function runCommand(args: CliArgs): Promise<number> {
   });
   run.stop = (signal) => logger.info(`${signal}: already stopping (${reason}); a second stop signal exits at once`);
   logger.info(`stopping: ${reason}`);
+  // The endpoints keep answering through the grace period (metrics, health).
   const report = await pipeline.stop();
+  await http?.close();
   for (const name of report.exitTimedOut) logger.error(`${name} did not exit in time`);
   const kept = report.keptOnDisk;
   if (!report.complete) {

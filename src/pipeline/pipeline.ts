@@ -117,6 +117,7 @@ export class Pipeline extends EventEmitter {
     },
   };
   private planned?: PipelinePlan;
+  private started?: Date;
 
   constructor(private readonly config: PipelineConfig) {
     super();
@@ -149,6 +150,7 @@ export class Pipeline extends EventEmitter {
         await input.start();
       }
       this.state = 'running';
+      this.started = new Date();
     } catch (error) {
       await this.teardownAfterFailedStart();
       throw error;
@@ -176,6 +178,24 @@ export class Pipeline extends EventEmitter {
   /** The plan start() followed: every instance as it was created (undefined before start()). */
   get plan(): PipelinePlan | undefined {
     return this.planned;
+  }
+
+  /** The [SERVICE] settings, as planned (defaults filled in). */
+  get settings(): ServiceSpec {
+    return this.service;
+  }
+
+  /** When start() finished (undefined before). */
+  get startedAt(): Date | undefined {
+    return this.started;
+  }
+
+  /**
+   * Chunks held now, open or sealed, in memory or under storage.path (the
+   * durable ones are also in metrics().storage).
+   */
+  heldChunks(): number {
+    return this.store.size;
   }
 
   /** The handle of a `lib` input, by instance name (Alias, or "lib.N"). */

@@ -36,6 +36,22 @@ export interface ServiceConfig {
   storageDeleteIrrecoverableChunks?: boolean | string;
   /** `storage.metrics` (default on): accepted for compatibility. */
   storageMetrics?: boolean | string;
+  /** `HTTP_Server`: serve the monitoring endpoints (default off; see src/http). */
+  httpServer?: boolean | string;
+  /** `HTTP_Listen`: the address to bind (default 127.0.0.1; Fluent Bit's is 0.0.0.0). */
+  httpListen?: string;
+  /** `HTTP_Port` (default 2020; 0: a port the OS chooses, logged once bound). */
+  httpPort?: number | string;
+  /** `Health_Check`: serve /api/v1/health (default off). */
+  healthCheck?: boolean | string;
+  /** `HC_Errors_Count`: output errors within HC_Period above which the health check fails (default 5). */
+  hcErrorsCount?: number | string;
+  /** `HC_Retry_Failure_Count`: exhausted retries within HC_Period above which it fails (default 5). */
+  hcRetryFailureCount?: number | string;
+  /** `HC_Period`: the health check's window, in seconds (default 60). */
+  hcPeriod?: number | string;
+  /** `HTTP_Token` (flbhost's own): the bearer token the endpoints that change state require (else FLBHOST_HTTP_TOKEN). */
+  httpToken?: string;
 }
 
 export interface InputConfig {

@@ -19,6 +19,22 @@ export interface ServiceSpec {
   chunkSize: number;
   logLevel?: LogLevelName;
   storage: StorageSpec;
+  http: HttpServiceSpec;
+}
+
+/** The [SERVICE] HTTP_* and health check settings (Fluent Bit's keys; the listen default differs). */
+export interface HttpServiceSpec {
+  server: boolean;
+  listen: string;
+  /** 0: a port the OS chooses. */
+  port: number;
+  healthCheck: boolean;
+  hcErrorsCount: number;
+  hcRetryFailureCount: number;
+  /** Seconds. */
+  hcPeriod: number;
+  /** HTTP_Token; unset here means "take FLBHOST_HTTP_TOKEN, if set" (src/http/auth.ts). */
+  token?: string;
 }
 
 /** The [SERVICE] storage.* settings (Fluent Bit's keys and defaults). */
@@ -45,6 +61,14 @@ export const SERVICE_DEFAULTS = {
   storageBacklogMemLimit: 100_000_000,
   storageDeleteIrrecoverableChunks: false,
   storageMetrics: true,
+  httpServer: false,
+  // Fluent Bit listens on 0.0.0.0; flbhost only on loopback unless told.
+  httpListen: '127.0.0.1',
+  httpPort: 2020,
+  healthCheck: false,
+  hcErrorsCount: 5,
+  hcRetryFailureCount: 5,
+  hcPeriod: 60,
 } as const;
 
 /** The field of ServiceConfig each [SERVICE] key sets, for the keys flbhost acts on. */
@@ -61,6 +85,14 @@ export const SERVICE_KEYS: Record<string, keyof ServiceConfig> = {
   'storage.backlog.mem_limit': 'storageBacklogMemLimit',
   'storage.delete_irrecoverable_chunks': 'storageDeleteIrrecoverableChunks',
   'storage.metrics': 'storageMetrics',
+  http_server: 'httpServer',
+  http_listen: 'httpListen',
+  http_port: 'httpPort',
+  health_check: 'healthCheck',
+  hc_errors_count: 'hcErrorsCount',
+  hc_retry_failure_count: 'hcRetryFailureCount',
+  hc_period: 'hcPeriod',
+  http_token: 'httpToken',
 };
 
 type ServiceValue = string | number | boolean;
@@ -78,6 +110,25 @@ export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value
       if (sync !== 'normal' && sync !== 'full') throw new ConfigError(`${where}: must be 'normal' or 'full'; got '${value}'`);
       return sync;
     }
+    case 'httpListen': {
+      const listen = String(value).trim();
+      if (listen === '') throw new ConfigError(`${where}: the value is empty (an address such as 127.0.0.1 or 0.0.0.0)`);
+      return listen;
+    }
+    case 'httpToken': {
+      const token = String(value).trim();
+      if (token === '') throw new ConfigError(`${where}: the value is empty (leave the key out to use FLBHOST_HTTP_TOKEN)`);
+      return token;
+    }
+    case 'httpPort':
+      return parseInteger(typeof value === 'boolean' ? String(value) : value, where, 0, 65_535);
+    case 'hcErrorsCount':
+    case 'hcRetryFailureCount':
+      return parseInteger(typeof value === 'boolean' ? String(value) : value, where, 0, 1_000_000_000);
+    case 'hcPeriod':
+      return parseInteger(typeof value === 'boolean' ? String(value) : value, where, 1, 86_400);
+    case 'httpServer':
+    case 'healthCheck':
     case 'storageChecksum':
     case 'storageDeleteIrrecoverableChunks':
     case 'storageMetrics':
@@ -126,6 +177,16 @@ export function planService(config: ServiceConfig = {}): ServiceSpec {
       backlogMemLimit: storage('storageBacklogMemLimit', 'storage.backlog.mem_limit') as number,
       deleteIrrecoverableChunks: storage('storageDeleteIrrecoverableChunks', 'storage.delete_irrecoverable_chunks') as boolean,
       metrics: storage('storageMetrics', 'storage.metrics') as boolean,
+    },
+    http: {
+      server: storage('httpServer', 'http_server') as boolean,
+      listen: storage('httpListen', 'http_listen') as string,
+      port: storage('httpPort', 'http_port') as number,
+      healthCheck: storage('healthCheck', 'health_check') as boolean,
+      hcErrorsCount: storage('hcErrorsCount', 'hc_errors_count') as number,
+      hcRetryFailureCount: storage('hcRetryFailureCount', 'hc_retry_failure_count') as number,
+      hcPeriod: storage('hcPeriod', 'hc_period') as number,
+      token: config.httpToken === undefined ? undefined : (parseServiceValue('httpToken', config.httpToken, 'service.http_token') as string),
     },
   };
 }
