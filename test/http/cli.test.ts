@@ -4,7 +4,7 @@
  * binary's for the same pipeline (skipped when that binary is absent).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,9 +12,10 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
+import { fluentBitBinary } from '../../scripts/fluent-bit-binary.mjs';
 
 const dir = tempDir('flbhost-http-');
-const fluentBit = process.env.FLUENT_BIT_BIN ?? join(repoRoot, '..', 'shared', 'fluent-bit', 'bin', 'fluent-bit');
+const fluentBit = fluentBitBinary(repoRoot) ?? '';
 const running: Array<RunningCli | ChildProcess> = [];
 
 afterAll(async () => {
@@ -117,7 +118,7 @@ describe('flbhost -c with HTTP_Server On', () => {
     await cli.exit;
   });
 
-  it.skipIf(!existsSync(fluentBit))('uses the Prometheus names and labels of Fluent Bit for the same pipeline', async () => {
+  it.skipIf(fluentBit === '')('uses the Prometheus names and labels of Fluent Bit for the same pipeline', async () => {
     const port = await freePort();
     const file = join(dir, 'fluent-bit.conf');
     writeFileSync(file, pipelineConf(['HTTP_Server On', 'HTTP_Listen 127.0.0.1', `HTTP_Port ${port}`, 'Health_Check On']));
