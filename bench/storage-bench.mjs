@@ -10,7 +10,7 @@
 //                          binary is available (FLUENT_BIT_BIN or `fluent-bit`
 //                          on PATH; FLUENT_BIT_BIN=none leaves it out).
 //
-// Interleaved (each mode goes first in turn), 3 runs each, medians. Each run
+// Interleaved (each mode goes first in turn), RUNS runs each, medians. Each run
 // checks that the plugin counted every record, and measures the bytes left
 // under storage.path once the host has exited (0 when everything was
 // delivered and every chunk file removed). Wall and marginal rates as in the
@@ -78,6 +78,14 @@ function runMode(work, mode, plugin, countsPath, recordsFile, count) {
   }
 }
 
+/**
+ * Runs per mode. Five, not three: Fluent Bit's run times move in whole
+ * seconds (it checks for pending work once a second after its input ends),
+ * and with three runs the median flipped the comparison between two full
+ * runs of the same code (flbhost/Fluent Bit marginal 1.10, then 0.95).
+ */
+const RUNS = 5;
+
 function measure(work, records, runs, fluentBit) {
   const files = { full: join(work, 'records.jsonl'), baseline: join(work, 'baseline.jsonl') };
   writeRecords(files.full, records);
@@ -137,7 +145,7 @@ export function storageBench(scale = 1) {
   const work = mkdtempSync(join(tmpdir(), 'flbhost-storage-bench-'));
   try {
     const fluentBit = located.bin ?? null;
-    const modes = measure(work, records, 3, fluentBit);
+    const modes = measure(work, records, RUNS, fluentBit);
     const memory = ratios(modes.flbhost_filesystem, modes.flbhost_memory);
     const versus = fluentBit ? ratios(modes.flbhost_filesystem, modes.fluent_bit_filesystem) : null;
     return {
