@@ -30,8 +30,10 @@ export function findFluentBit() {
 
 /**
  * One config for both hosts: Fluent Bit's classic format, which flbhost reads
- * as is. `extra.service` and `extra.input` are lines added to those sections
- * (bench/storage-bench.mjs adds the storage settings); `name` names the file.
+ * as is. `extra.service`, `extra.input` and `extra.output` are lines added to
+ * those sections
+ * (the storage bench adds storage settings, the isolation bench `Isolation`);
+ * `name` names the file.
  */
 export function writeConfig(work, plugin, countsPath, workers, extra = {}) {
   const indent = (lines = []) => lines.map((line) => `    ${line}`);
@@ -55,6 +57,7 @@ export function writeConfig(work, plugin, countsPath, workers, extra = {}) {
       '    Match   *',
       `    path    ${countsPath}`,
       `    Workers ${workers}`,
+      ...indent(extra.output),
       '',
     ].join('\n'),
   );

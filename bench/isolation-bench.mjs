@@ -12,41 +12,17 @@
 //
 //   node bench/isolation-bench.mjs [records]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, createReadStream } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { writeConfig, writeRecords } from './fluent-bit-compare.mjs';
 import { goFixture } from './go-fixture.mjs';
 import { median } from './median.mjs';
 import { requestRecord } from './records.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-function writeConfig(work, plugin, countsPath, isolation) {
-  writeFileSync(join(work, 'plugins.conf'), `[PLUGINS]\n    Path ${plugin}\n`);
-  const config = join(work, `isolation-${isolation}.conf`);
-  writeFileSync(
-    config,
-    [
-      '[SERVICE]',
-      '    Flush        0.2',
-      '    Grace        30',
-      '    Log_Level    warn',
-      '    Plugins_File plugins.conf',
-      '[INPUT]',
-      '    Name stdin',
-      '    Tag  bench',
-      '[OUTPUT]',
-      '    Name      gtagcount',
-      '    Match     *',
-      `    path      ${countsPath}`,
-      `    Isolation ${isolation}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
-}
 
 /** kB of VmHWM (peak resident set) of a live process, or 0. */
 function peakKb(pid) {
@@ -95,14 +71,15 @@ function runFlbhost(config, recordsFile, countsPath) {
 
 async function commandCase(work, records, runs) {
   const recordsFile = join(work, 'records.jsonl');
-  writeFileSync(recordsFile, Array.from({ length: records }, (_, i) => JSON.stringify(requestRecord(i))).join('\n') + '\n');
+  writeRecords(recordsFile, records);
   const plugin = goFixture('out_gtagcount');
   const countsPath = join(work, 'counts.json');
   const modes = ['none', 'process'];
   const results = { none: [], process: [] };
   for (let i = 0; i < runs; i++) {
     for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) {
-      const run = await runFlbhost(writeConfig(work, plugin, countsPath, mode), recordsFile, countsPath);
+      const config = writeConfig(work, plugin, countsPath, 1, { name: `isolation-${mode}`, output: [`Isolation ${mode}`] });
+      const run = await runFlbhost(config, recordsFile, countsPath);
       if (run.counted !== records) throw new Error(`Isolation ${mode}: delivered ${run.counted} of ${records} records`);
       results[mode].push(run);
     }
