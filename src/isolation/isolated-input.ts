@@ -28,6 +28,22 @@ const NO_STATS: NativeInputStats = {
   paused: false,
 };
 
+/** The counters of two children's lives added up (the peak is the higher one); outstanding bytes and paused are not counters. */
+function sumStats(before: NativeInputStats, now: NativeInputStats): NativeInputStats {
+  return {
+    collects: before.collects + now.collects,
+    collectErrors: before.collectErrors + now.collectErrors,
+    chunks: before.chunks + now.chunks,
+    bytes: before.bytes + now.bytes,
+    pauses: before.pauses + now.pauses,
+    droppedChunks: before.droppedChunks + now.droppedChunks,
+    outstandingBytes: 0,
+    peakOutstandingBytes: Math.max(before.peakOutstandingBytes, now.peakOutstandingBytes),
+    malformedChunks: before.malformedChunks + now.malformedChunks,
+    paused: false,
+  };
+}
+
 export class IsolatedInput extends SupervisedInstance implements NativeInput {
   private latest: NativeInputStats = NO_STATS;
   /** Counters of children that died, added to the current one's. */
@@ -54,20 +70,7 @@ export class IsolatedInput extends SupervisedInstance implements NativeInput {
   }
 
   stats(): NativeInputStats {
-    const now = this.latest;
-    const before = this.previous;
-    return {
-      collects: before.collects + now.collects,
-      collectErrors: before.collectErrors + now.collectErrors,
-      chunks: before.chunks + now.chunks,
-      bytes: before.bytes + now.bytes,
-      pauses: before.pauses + now.pauses,
-      droppedChunks: before.droppedChunks + now.droppedChunks,
-      outstandingBytes: this.held + this.heldFromEarlier,
-      peakOutstandingBytes: Math.max(before.peakOutstandingBytes, now.peakOutstandingBytes),
-      malformedChunks: before.malformedChunks + now.malformedChunks,
-      paused: now.paused,
-    };
+    return { ...sumStats(this.previous, this.latest), outstandingBytes: this.held + this.heldFromEarlier, paused: this.latest.paused };
   }
 
   setKeepAlive(keep: boolean): void {
@@ -91,19 +94,7 @@ export class IsolatedInput extends SupervisedInstance implements NativeInput {
   protected onLost(): void {
     this.heldFromEarlier += this.held;
     this.held = 0;
-    const before = this.previous;
-    const now = this.latest;
-    this.previous = {
-      ...NO_STATS,
-      collects: before.collects + now.collects,
-      collectErrors: before.collectErrors + now.collectErrors,
-      chunks: before.chunks + now.chunks,
-      bytes: before.bytes + now.bytes,
-      pauses: before.pauses + now.pauses,
-      droppedChunks: before.droppedChunks + now.droppedChunks,
-      peakOutstandingBytes: Math.max(before.peakOutstandingBytes, now.peakOutstandingBytes),
-      malformedChunks: before.malformedChunks + now.malformedChunks,
-    };
+    this.previous = sumStats(this.previous, this.latest);
     this.latest = NO_STATS;
   }
 
