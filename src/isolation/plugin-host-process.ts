@@ -334,3 +334,8 @@ export function describeExit(exit: HostExit): string {
   const why = [exit.killedBecause, exit.failure].filter(Boolean).join(': ');
   return why ? `${how}: ${why}` : how;
 }
+
+/** "; <lead>:" and the child's last stderr lines, indented, for an error message; "" when it wrote none. */
+export function stderrSuffix(exit: HostExit, lead: string): string {
+  return exit.stderr.length > 0 ? `; ${lead}:\n  ${exit.stderr.join('\n  ')}` : '';
+}

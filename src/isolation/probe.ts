@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { logAtFlbLevel, type HostLogger } from '../logging.js';
 import type { NativeError, NativeLibraryInfo } from '../native.js';
-import { describeExit, HostExitedError, PluginHostProcess } from './plugin-host-process.js';
+import { describeExit, HostExitedError, PluginHostProcess, stderrSuffix } from './plugin-host-process.js';
 
 /** A Register that has not returned by then is reported as hanging. */
 export const PROBE_TIMEOUT_MS = 30_000;
@@ -50,7 +50,7 @@ async function runProbe(path: string, logger: HostLogger): Promise<NativeLibrary
     for (const [level, plugin, message] of lines) logAtFlbLevel(logger.child({ plugin: plugin || basename(path) }), level, {}, message);
     if (!(error instanceof HostExitedError)) throw error;
     const { exit } = error;
-    const said = exit.stderr.length > 0 ? `; it wrote:\n  ${exit.stderr.join('\n  ')}` : '';
+    const said = stderrSuffix(exit, 'it wrote');
     throw nativeError(`the plugin crashed while being loaded and registered (dlopen, a Go plugin's package init()s, FLBPluginRegister) in a probe process: ${describeExit(exit)}${said}`, 'load');
   } finally {
     clearTimeout(timer);

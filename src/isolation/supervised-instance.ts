@@ -12,7 +12,7 @@ import type { HostLogger } from '../logging.js';
 import type { InstanceRoutes } from '../backend/instance-routes.js';
 import type { NativeChunkFailure, NativeInputStats } from '../native.js';
 import { FRAME } from './protocol.js';
-import { describeExit, HostExitedError, PluginHostProcess, type HostExit } from './plugin-host-process.js';
+import { describeExit, HostExitedError, PluginHostProcess, stderrSuffix, type HostExit } from './plugin-host-process.js';
 import { CRASH_LIMIT, CRASH_WINDOW_MS, RESTART_START_TIMEOUT_MS, RestartPolicy } from './restart-policy.js';
 
 /** What an isolated instance was asked to be. */
@@ -216,7 +216,7 @@ export abstract class SupervisedInstance {
     const decision = this.policy.failed();
     const what = `${KIND_NAMES[this.spec.type]} plugin '${this.spec.plugin}' (instance ${this.name}, pid ${host.pid})`;
     const fields = { pid: host.pid, exitCode: exit.code, signal: exit.signal, stderr: exit.stderr };
-    const said = exit.stderr.length > 0 ? `; its last lines on stderr:\n  ${exit.stderr.join('\n  ')}` : '';
+    const said = stderrSuffix(exit, 'its last lines on stderr');
     const verb = exit.killedBecause ? 'was killed' : 'crashed';
     if (decision.giveUp) {
       this.onLost();
@@ -276,7 +276,7 @@ export abstract class SupervisedInstance {
   }
 
   private startCrashError(exit: HostExit): Error {
-    const said = exit.stderr.length > 0 ? `; its last lines on stderr:\n  ${exit.stderr.join('\n  ')}` : '';
+    const said = stderrSuffix(exit, 'its last lines on stderr');
     const error = new Error(`the plugin's process ended while it was starting (${describeExit(exit)})${said}`) as Error & { phase?: string };
     error.phase = 'init';
     return error;
