@@ -18,7 +18,7 @@ export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
 export { decodeChunk, MsgpackExtension, type DecodedEvent, type DecodeResult, type DecodeFailure } from './events/decoder.js';
 export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
-export { Pipeline, type ShutdownReport, type Undelivered, type PipelineMetrics } from './pipeline/pipeline.js';
+export { Pipeline, type LoadedPlugin, type ShutdownReport, type Undelivered, type PipelineMetrics } from './pipeline/pipeline.js';
 export type { PipelineConfig, ServiceConfig, InputConfig, OutputConfig, CustomConfig } from './plan/config.js';
 export type { InputMetrics, OutputMetrics } from './engine/counters.js';
 export type {

@@ -81,6 +81,17 @@ export interface ValidationReport {
   plan: PipelinePlan;
 }
 
+/** A .so the pipeline loaded (from `plugins`), and the instances of it that run. */
+export interface LoadedPlugin {
+  /** The path as configured. */
+  path: string;
+  /** The name it registered (FLBPluginRegister). */
+  name: string;
+  kind: PluginKind;
+  /** Instance names (e.g. "loki.0") using it; empty when the file is loaded but unused. */
+  instances: string[];
+}
+
 /** Every plugin a pipeline can name: built-ins, the lib input, loaded .so files, registered TS plugins. */
 interface Catalog {
   factories: { input: Map<string, InputPluginFactory>; output: Map<string, OutputPluginFactory> };
@@ -117,6 +128,8 @@ export class Pipeline extends EventEmitter {
     },
   };
   private planned?: PipelinePlan;
+  /** The .so files loaded by start() (kept to say which are in use). */
+  private libraries = new Map<string, SoPlugin>();
   private started?: Date;
 
   constructor(private readonly config: PipelineConfig) {
@@ -135,6 +148,7 @@ export class Pipeline extends EventEmitter {
       const catalog = await this.loadCatalog();
       const plan = this.makePlan(catalog);
       this.planned = plan;
+      this.libraries = catalog.libraries;
       await this.openStorage();
       for (const spec of plan.customs) await this.startCustom(spec, catalog);
       for (const spec of plan.outputs) await this.startOutput(spec, catalog);
@@ -188,6 +202,18 @@ export class Pipeline extends EventEmitter {
   /** When start() finished (undefined before). */
   get startedAt(): Date | undefined {
     return this.started;
+  }
+
+  /** Every .so loaded by start(), with the instances that use it. */
+  loadedPlugins(): LoadedPlugin[] {
+    const plan = this.planned;
+    const specs = plan ? [...plan.inputs, ...plan.outputs, ...plan.customs] : [];
+    return [...this.libraries.values()].map(({ probed }) => ({
+      path: probed.path,
+      name: probed.name,
+      kind: probed.kind,
+      instances: specs.filter((spec) => spec.plugin.toLowerCase() === probed.name.toLowerCase()).map((spec) => spec.name),
+    }));
   }
 
   /**
