@@ -81,3 +81,27 @@ export class ConfigError extends FlbhostError {
     super('ERR_CONFIG', message);
   }
 }
+
+/**
+ * How a hot reload (Pipeline.reload) failed to switch:
+ *   in progress  another reload is running; nothing was done
+ *   not running  the pipeline is not running (not started, or stopping)
+ *   refused      the new configuration is invalid (checked before anything
+ *                stopped): the running pipeline goes on untouched
+ *   rolled back  the new configuration failed to start after the old one
+ *                had stopped; the old configuration was started again
+ *   halted       neither started: nothing runs any more
+ */
+export type ReloadFailure = 'in progress' | 'not running' | 'refused' | 'rolled back' | 'halted';
+
+export class ReloadError extends FlbhostError {
+  readonly failure: ReloadFailure;
+  /** Whether a pipeline runs after this failure (false only when halted). */
+  readonly running: boolean;
+
+  constructor(failure: ReloadFailure, message: string, options?: ErrorOptions) {
+    super(`ERR_RELOAD_${failure.replace(' ', '_').toUpperCase()}`, message, options);
+    this.failure = failure;
+    this.running = failure !== 'halted' && failure !== 'not running';
+  }
+}

@@ -6,6 +6,12 @@
  * pipeline is holding as much of this input's data as it may, and the input
  * emits 'drain' when it can take more; write() does the waiting for you.
  * Nothing is dropped unless the input was created with `overflow: 'drop'`.
+ *
+ * A handle outlives the pipeline generation that made it: across a hot
+ * reload (Pipeline.reload) the old generation detaches it and the new one's
+ * `lib` input of the same name attaches it again, so an application keeps
+ * the handle it has. Between the two, records are kept here and push()
+ * returns false, so write() waits for the new generation.
  */
 import { EventEmitter, once } from 'node:events';
 import { ConfigError } from '../errors.js';
@@ -43,18 +49,22 @@ export class LibInput extends EventEmitter {
   private pendingBytes = 0;
   private scheduled = false;
   private paused = false;
-  private closed = false;
+  /** Between two generations of a reload: records wait here, whatever the overflow policy. */
+  private switching = false;
+  /** Why push() refuses records (set by close()). */
+  private closedBecause?: string;
   /** What write() waits on for its record to reach the engine (filesystem storage only). */
   private handedOver?: Promise<void>;
   private wakeHandedOver?: () => void;
+  private failHandedOver?: (error: Error) => void;
 
   /**
    * Queues one record. Returns false when the caller should wait for 'drain'
    * (the record is still taken, unless the overflow policy is 'drop').
    */
   push(record: Record<string, unknown>, options?: PushOptions): boolean {
-    if (this.closed) throw new Error(`${this.name}: the pipeline is stopped; the record was not taken`);
-    if (this.paused && this.overflow === 'drop') {
+    if (this.closedBecause !== undefined) throw new Error(`${this.name}: ${this.closedBecause}; the record was not taken`);
+    if (this.paused && !this.switching && this.overflow === 'drop') {
       this.ctx?.sink.dropped(1, `${this.name} is full and its overflow policy is 'drop'`);
       return false;
     }
@@ -76,7 +86,7 @@ export class LibInput extends EventEmitter {
       this.scheduled = true;
       setImmediate(() => this.handOver());
     }
-    return !this.paused;
+    return !this.paused && !this.switching;
   }
 
   /** The pending writer for this format and tag, made on first use. */
@@ -96,21 +106,25 @@ export class LibInput extends EventEmitter {
    * written under storage.path (and synced, with storage.sync full), so
    * that once this resolves the record survives a crash of the process.
    * Rejects when it could not be written (the record is still delivered
-   * from memory).
+   * from memory). During a reload it waits for the new generation, and
+   * rejects if that has no input of this name (the record is not taken).
    */
   async write(record: Record<string, unknown>, options?: PushOptions): Promise<void> {
     const more = this.push(record, options);
-    if (this.ctx?.storage === 'filesystem') {
+    if (this.switching || this.ctx?.storage === 'filesystem') {
       await this.nextHandOver();
-      await this.ctx.sink.stored();
+      if (this.ctx?.storage === 'filesystem') await this.ctx.sink.stored();
     }
-    if (!more && !this.closed) await once(this, 'drain');
+    if (!more && this.closedBecause === undefined && (this.paused || this.switching)) await once(this, 'drain');
   }
 
   /** Resolves after the next handOver(): the records pushed so far are with the engine then. */
   private nextHandOver(): Promise<void> {
     if (this.pendingBytes === 0) return Promise.resolve();
-    this.handedOver ??= new Promise((resolve) => (this.wakeHandedOver = resolve));
+    this.handedOver ??= new Promise((resolve, reject) => {
+      this.wakeHandedOver = resolve;
+      this.failHandedOver = reject;
+    });
     return this.handedOver;
   }
 
@@ -125,9 +139,14 @@ export class LibInput extends EventEmitter {
     }
     this.pendingBytes = 0;
     const wake = this.wakeHandedOver;
+    this.forgetHandOverWaiters();
+    wake?.();
+  }
+
+  private forgetHandOverWaiters(): void {
     this.handedOver = undefined;
     this.wakeHandedOver = undefined;
-    wake?.();
+    this.failHandedOver = undefined;
   }
 
   /** @internal */
@@ -140,10 +159,26 @@ export class LibInput extends EventEmitter {
     this.overflow = overflow;
   }
 
-  /** @internal */
+  /** @internal the input starts (again, after a reload: what waited is handed over) */
   attach(ctx: InputContext): void {
     this.ctx = ctx;
     this.handOver();
+    if (this.switching) {
+      this.switching = false;
+      this.paused = false;
+      this.emit('drain');
+    }
+  }
+
+  /**
+   * @internal The generation that ran this input has stopped: what was
+   * pushed so far went to it; what is pushed from now on waits for the next
+   * generation's attach(), or is refused by close().
+   */
+  detach(): void {
+    this.handOver();
+    this.ctx = undefined;
+    this.switching = true;
   }
 
   /** @internal the engine paused or resumed this input */
@@ -153,11 +188,27 @@ export class LibInput extends EventEmitter {
     if (!paused) this.emit('drain');
   }
 
-  /** @internal */
-  close(): void {
+  /**
+   * @internal No generation will run this input again (the pipeline
+   * stopped, or a reload left it out). Returns the events pushed after the
+   * last generation detached, which no pipeline took: the caller reports
+   * them. Their write() calls reject; later pushes throw.
+   */
+  close(reason = 'the pipeline is stopped'): number {
     this.handOver();
-    this.closed = true;
+    let lost = 0;
+    for (const writers of [this.pending.v1, this.pending.v2]) {
+      for (const writer of writers.values()) lost += writer.events;
+      writers.clear();
+    }
+    this.lastWriter = null;
+    this.pendingBytes = 0;
+    this.closedBecause = reason;
+    this.switching = false;
+    this.failHandedOver?.(new Error(`${this.name}: ${reason}; the record was not taken`));
+    this.forgetHandOverWaiters();
     this.emit('drain'); // release write() waiters; later pushes throw
+    return lost;
   }
 }
 
@@ -183,24 +234,25 @@ class LibInputPlugin implements InputPlugin {
     this.handle.setPaused(false);
   }
   exit(): void {
-    this.handle.close();
+    // Not close(): the handle may go on in the next generation of a reload.
+    // The Pipeline closes its handles when it stops for good.
+    this.handle.detach();
   }
 }
 
 /**
- * The `lib` input factory. `onCreate` receives each instance's handle (the
- * pipeline hands them out by instance name). Property: overflow (buffer | drop).
+ * The `lib` input factory. `handleFor` gives the handle of each instance by
+ * its name: the one an earlier generation made, or a new one (the pipeline
+ * hands them out by instance name). Property: overflow (buffer | drop).
  */
-export function libInputFactory(onCreate: (handle: LibInput) => void): InputPluginFactory {
+export function libInputFactory(handleFor: (instance: string) => LibInput): InputPluginFactory {
   return {
     kind: 'input',
     keys: ['overflow'],
     name: 'lib',
     description: 'Records pushed by the host application',
-    create() {
-      const handle = new LibInput();
-      onCreate(handle);
-      return new LibInputPlugin(handle);
+    create(settings) {
+      return new LibInputPlugin(handleFor(settings.name ?? 'lib'));
     },
   };
 }

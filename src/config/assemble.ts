@@ -13,7 +13,7 @@ import { expandVariables } from '../plan/expand.js';
 import { LoadContext, resolvePluginPath, type RawEntry, type RawPlugin, type RawSection } from './common.js';
 import { readPluginsFile } from './plugins-file.js';
 
-/** A [SERVICE] key flbhost does not act on (Hot_Reload, Parsers_File, ...). */
+/** A [SERVICE] key flbhost does not act on (Parsers_File, ...). */
 export interface UnsupportedServiceKey {
   key: string;
   value: string;

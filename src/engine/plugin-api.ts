@@ -147,6 +147,8 @@ export interface OutputPlugin {
 
 /** Host settings of the instance being created (plugins may ignore them). */
 export interface InstanceSettings {
+  /** The instance's name (its Alias, or "<plugin>.<N>"); absent where an instance is made outside a pipeline. */
+  name?: string;
   logLevel?: import('../logging.js').LogLevelName;
   /** Outputs: concurrent flushes the engine will make. */
   workers?: number;

@@ -1,174 +1,76 @@
 /**
  * A pipeline: inputs → routing and chunking → outputs, with Fluent Bit's
- * semantics (Tag/Match, chunks per tag flushed at 2 MB or every Flush
- * seconds, Retry_Limit with full-jitter backoff, Mem_Buf_Limit pausing,
- * a Grace period at shutdown).
+ * semantics, and hot reload.
  *
  *   const pipeline = new Pipeline({ inputs: [{ name: 'lib', tag: 'app' }],
  *     plugins: ['./out_loki.so'], outputs: [{ name: 'loki', match: '*', properties: { url } }] });
  *   await pipeline.start();
  *   pipeline.input('lib.0').push({ msg: 'hello' });
+ *   await pipeline.reload(newConfig);           // same handles afterwards
  *   const report = await pipeline.stop();
  *
- * Emits 'inputsEnded' once every input has said it has no more data (stdin
- * at EOF, dummy after its samples); .so inputs never end by themselves.
+ * The instances one configuration makes are a generation (generation.ts);
+ * this class runs one at a time. A reload is Fluent Bit's: the new
+ * configuration is read and checked first (an invalid one changes nothing),
+ * then the running generation drains and stops within its Grace, then the
+ * new one starts, registering its .so plugins again. What it adds:
+ *   - `lib` input handles survive the switch: records pushed while it
+ *     happens wait in the handle and go to the new generation;
+ *   - if the new generation fails to start (an Init fails), the previous
+ *     configuration is started again, so the host keeps running.
+ * Nothing is lost in the switch that a stop would not lose: the old
+ * generation delivers within Grace what it holds; with storage.path, what
+ * it could not deliver stays on disk and the new generation's backlog takes
+ * it. Counters start again from zero with each generation, as Fluent Bit's do.
+ *
+ * Emits 'inputsEnded' once every input of the running generation has said
+ * it has no more data (stdin at EOF, dummy after its samples; never during
+ * a reload), 'reloaded' after each successful reload, and 'stopped'.
  */
 import { EventEmitter } from 'node:events';
-import { ConfigError, PluginError } from '../errors.js';
-import type { Chunk } from '../events/chunk.js';
+import { ReloadError } from '../errors.js';
+import { LibInput } from '../builtin/lib-input.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
-import { loadPlugin } from '../proxy/library.js';
-import type { PluginKind } from '../plan/properties.js';
-import { builtinPlugins } from '../builtin/index.js';
-import { libInputFactory, type LibInput } from '../builtin/lib-input.js';
-import type { CustomInstance } from '../proxy/custom.js';
-import type { PlannedPlugin } from '../plan/instances.js';
-import { planPipeline, type PluginCatalog } from '../plan/pipeline-plan.js';
-import { planService, type ServiceSpec } from '../plan/service.js';
-import type { CustomSpec, InputSpec, OutputSpec, PipelinePlan } from '../plan/specs.js';
 import type { PipelineConfig } from '../plan/config.js';
-import type { InputMetrics, OutputMetrics } from '../engine/counters.js';
-import { InputRunner } from '../engine/input-runner.js';
-import { OutputRunner } from '../engine/output-runner.js';
-import type { InputPluginFactory, OutputPlugin, OutputPluginFactory, PluginFactory } from '../engine/plugin-api.js';
+import type { ServiceSpec } from '../plan/service.js';
+import type { PipelinePlan } from '../plan/specs.js';
 import type { PluginMetric } from '../proxy/metrics.js';
-import { propertiesOf } from '../engine/properties.js';
-import { Router } from '../engine/router.js';
-import { SoPlugin, soInputFactory, soOutputFactory } from './so-plugins.js';
-import { ChildProcessBackend } from '../backend/child-process.js';
-import type { ChunkStore, ChunkStoreListener, Named } from '../engine/store/chunk-store.js';
-import { MemoryChunkStore } from '../engine/store/memory-store.js';
-import { FilesystemChunkStore, type StorageMetrics } from '../engine/store/filesystem-store.js';
-import type { ChunkSource } from '../engine/output-runner.js';
+import { PipelineGeneration, type LoadedPlugin, type PipelineMetrics, type ShutdownReport, type ValidationReport } from './generation.js';
 
-export interface Undelivered {
-  chunks: number;
-  records: number;
-  bytes: number;
-}
+export type { LoadedPlugin, PipelineMetrics, ShutdownReport, Undelivered, ValidationReport } from './generation.js';
 
-export interface ShutdownReport {
-  /** True when everything was delivered (or dropped by a plugin's own error/retry outcome) within the grace period. */
-  complete: boolean;
-  /** Per output: what was still pending when the grace period ended. */
-  undelivered: Record<string, Undelivered>;
-  /** Instances whose exit did not finish in time. */
-  exitTimedOut: string[];
-  /**
-   * With durable storage: the chunks left under storage.path for the next
-   * start (what was not delivered within Grace, and a previous run's
-   * backlog no output took). Absent without storage.path.
-   */
-  keptOnDisk?: Undelivered;
-}
-
-export interface PipelineMetrics {
-  inputs: Record<string, InputMetrics>;
-  outputs: Record<string, OutputMetrics>;
-  /** Durable storage (storage.path set): chunks up and down, bytes on disk, backlog. */
-  storage?: StorageMetrics;
-}
-
-type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/** What validate() checked: every plugin loaded and the plan made from the configuration. */
-export interface ValidationReport {
-  plugins: Array<{ path: string; name: string; kind: PluginKind }>;
-  inputs: string[];
-  outputs: string[];
-  customs: string[];
-  /** The resolved instances, exactly as start() would create them. */
-  plan: PipelinePlan;
-}
-
-/** A .so the pipeline loaded (from `plugins`), and the instances of it that run. */
-export interface LoadedPlugin {
-  /** The path as configured. */
-  path: string;
-  /** The name it registered (FLBPluginRegister). */
-  name: string;
-  kind: PluginKind;
-  /** Instance names (e.g. "loki.0") using it; empty when the file is loaded but unused. */
-  instances: string[];
-}
-
-/** Every plugin a pipeline can name: built-ins, the lib input, loaded .so files, registered TS plugins. */
-interface Catalog {
-  factories: { input: Map<string, InputPluginFactory>; output: Map<string, OutputPluginFactory> };
-  libraries: Map<string, SoPlugin>;
-  planned: PluginCatalog;
+/** What a successful reload did. */
+export interface ReloadReport {
+  /** Reloads done by this pipeline so far, this one included (Fluent Bit's hot_reload_count). */
+  reloads: number;
+  /** How the previous generation stopped: what it could not deliver within Grace, per output. */
+  previous: ShutdownReport;
 }
 
 export class Pipeline extends EventEmitter {
   readonly logger: HostLogger;
-  private state: State = 'created';
-  private readonly inputs: InputRunner[] = [];
-  private readonly outputs: OutputRunner[] = [];
-  private readonly outputPlugins = new Map<OutputRunner, OutputPlugin>();
-  private readonly customs: CustomInstance[] = [];
+  /** The configuration the running generation was made from. */
+  private config: PipelineConfig;
+  private current: PipelineGeneration;
+  /** `lib` input handles by instance name, across generations. */
   private readonly libInputs = new Map<string, LibInput>();
-  private readonly pendingLib: LibInput[] = [];
-  private router?: Router;
-  private flushTimer?: NodeJS.Timeout;
+  private reloads = 0;
+  private reloading?: Promise<ReloadReport>;
   private stopping?: Promise<ShutdownReport>;
-  private readonly warnedUnrouted = new Set<string>();
-  private readonly service: ServiceSpec;
-  /** Chunks per input and tag, each routed to the outputs matching its tag (a durable store slots in here). */
-  private store: ChunkStore<ChunkSource, OutputRunner>;
-  /** The durable store, when storage.path is set (the same object as `store`). */
-  private storage?: FilesystemChunkStore<ChunkSource, OutputRunner>;
-  /** Inputs whose chunks go to disk (storage.type filesystem). */
-  private readonly durableInputs = new Set<Named>();
-  private readonly storeListener: ChunkStoreListener<ChunkSource, OutputRunner> = {
-    opened: (chunk) => {
-      for (const output of chunk.routes) output.owe();
-    },
-    sealed: (chunk) => {
-      for (const output of chunk.routes) output.enqueue(chunk);
-    },
-  };
-  private planned?: PipelinePlan;
-  /** The .so files loaded by start() (kept to say which are in use). */
-  private libraries = new Map<string, SoPlugin>();
-  private started?: Date;
+  private firstStarted?: Date;
 
-  constructor(private readonly config: PipelineConfig) {
+  constructor(config: PipelineConfig) {
     super();
     this.logger = config.logger ?? getDefaultLogger();
+    this.config = config;
     // The service settings need no plugin: refused here, before anything loads.
-    this.service = planService(config.service);
-    this.store = new MemoryChunkStore<ChunkSource, OutputRunner>({ chunkSize: this.service.chunkSize, listener: this.storeListener });
+    this.current = this.generation(config);
   }
 
   /** Loads plugins, makes the plan, initialises every instance (customs, outputs, then inputs), then starts the inputs. */
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new Error(`pipeline cannot start: it is ${this.state}`);
-    this.state = 'starting';
-    try {
-      const catalog = await this.loadCatalog();
-      const plan = this.makePlan(catalog);
-      this.planned = plan;
-      this.libraries = catalog.libraries;
-      await this.openStorage();
-      for (const spec of plan.customs) await this.startCustom(spec, catalog);
-      for (const spec of plan.outputs) await this.startOutput(spec, catalog);
-      this.router = new Router(plan.outputs.map(({ match, matchRegex }) => ({ match, matchRegex })));
-      await this.loadBacklog();
-      for (const spec of plan.inputs) await this.initInput(spec, catalog);
-      this.flushTimer = setInterval(() => this.onFlushTick(), this.service.flush * 1000);
-      this.flushTimer.unref();
-      for (const input of this.inputs) {
-        input.once('end', () => {
-          if (this.inputs.length > 0 && this.inputs.every((i) => i.hasEnded)) this.emit('inputsEnded');
-        });
-        await input.start();
-      }
-      this.state = 'running';
-      this.started = new Date();
-    } catch (error) {
-      await this.teardownAfterFailedStart();
-      throw error;
-    }
+    await this.current.start();
+    this.firstStarted ??= this.current.startedAt;
   }
 
   /**
@@ -176,55 +78,58 @@ export class Pipeline extends EventEmitter {
    * loaded and registered (as Fluent Bit's --dry-run does), and the plan
    * start() would follow is made. No Init runs.
    */
-  async validate(): Promise<ValidationReport> {
-    if (this.state !== 'created') throw new Error(`pipeline cannot be validated: it is ${this.state}`);
-    const catalog = await this.loadCatalog();
-    const plan = this.makePlan(catalog);
-    return {
-      plugins: [...catalog.libraries.values()].map(({ probed }) => ({ path: probed.path, name: probed.name, kind: probed.kind })),
-      inputs: plan.inputs.map((spec) => spec.name),
-      outputs: plan.outputs.map((spec) => spec.name),
-      customs: plan.customs.map((spec) => spec.name),
-      plan,
-    };
-  }
-
-  /** The plan start() followed: every instance as it was created (undefined before start()). */
-  get plan(): PipelinePlan | undefined {
-    return this.planned;
-  }
-
-  /** The [SERVICE] settings, as planned (defaults filled in). */
-  get settings(): ServiceSpec {
-    return this.service;
-  }
-
-  /** When start() finished (undefined before). */
-  get startedAt(): Date | undefined {
-    return this.started;
-  }
-
-  /** Every .so loaded by start(), with the instances that use it. */
-  loadedPlugins(): LoadedPlugin[] {
-    const plan = this.planned;
-    const specs = plan ? [...plan.inputs, ...plan.outputs, ...plan.customs] : [];
-    return [...this.libraries.values()].map(({ probed }) => ({
-      path: probed.path,
-      name: probed.name,
-      kind: probed.kind,
-      instances: specs.filter((spec) => spec.plugin.toLowerCase() === probed.name.toLowerCase()).map((spec) => spec.name),
-    }));
+  validate(): Promise<ValidationReport> {
+    return this.current.validate();
   }
 
   /**
-   * Chunks held now, open or sealed, in memory or under storage.path (the
-   * durable ones are also in metrics().storage).
+   * Hot reload to `config`. Resolves once the new configuration runs;
+   * rejects with a ReloadError saying what happened otherwise (its
+   * `running` says whether a pipeline still runs). One reload at a time.
    */
-  heldChunks(): number {
-    return this.store.size;
+  reload(config: PipelineConfig): Promise<ReloadReport> {
+    if (this.reloading) return Promise.reject(new ReloadError('in progress', 'a reload is already in progress'));
+    if (this.stopping || !this.current.running) return Promise.reject(new ReloadError('not running', 'the pipeline is not running: nothing to reload'));
+    this.reloading = this.switchTo(config).finally(() => (this.reloading = undefined));
+    return this.reloading;
   }
 
-  /** The handle of a `lib` input, by instance name (Alias, or "lib.N"). */
+  /** Successful reloads so far. */
+  get reloadCount(): number {
+    return this.reloads;
+  }
+
+  /** True while a reload is under way. */
+  get isReloading(): boolean {
+    return this.reloading !== undefined;
+  }
+
+  /** The plan the running generation followed (undefined before start()). */
+  get plan(): PipelinePlan | undefined {
+    return this.current.plan;
+  }
+
+  /** The running generation's [SERVICE] settings, as planned (defaults filled in). */
+  get settings(): ServiceSpec {
+    return this.current.settings;
+  }
+
+  /** When the first start() finished (a reload does not change it; undefined before). */
+  get startedAt(): Date | undefined {
+    return this.firstStarted;
+  }
+
+  /** Every .so the running generation loaded, with the instances that use it. */
+  loadedPlugins(): LoadedPlugin[] {
+    return this.current.loadedPlugins();
+  }
+
+  /** Chunks held now by the running generation, open or sealed, in memory or under storage.path. */
+  heldChunks(): number {
+    return this.current.heldChunks();
+  }
+
+  /** The handle of a `lib` input, by instance name (Alias, or "lib.N"); it stays valid across reloads. */
   input(name: string): LibInput {
     const handle = this.libInputs.get(name);
     if (!handle) {
@@ -234,24 +139,17 @@ export class Pipeline extends EventEmitter {
     return handle;
   }
 
+  /** The running generation's counters (they start from zero after a reload, as Fluent Bit's do). */
   metrics(): PipelineMetrics {
-    const metrics: PipelineMetrics = {
-      inputs: Object.fromEntries(this.inputs.map((input) => [input.name, input.metrics()])),
-      outputs: Object.fromEntries(this.outputs.map((output) => [output.name, output.metrics()])),
-    };
-    if (this.storage) metrics.storage = this.storage.metrics();
-    return metrics;
+    return this.current.metrics();
   }
 
   /**
    * The metrics plugins keep themselves (a .so's cmetrics: calyptia's
    * fbit.Metrics counters and gauges), each labelled with plugin and instance.
    */
-  async pluginMetrics(): Promise<PluginMetric[]> {
-    const plugins = [...this.inputs.map((input) => input.plugin), ...this.outputPlugins.values()];
-    const all = await Promise.all(plugins.map((plugin) => plugin.metrics?.() ?? Promise.resolve([])));
-    const customs = await Promise.all(this.customs.map((custom) => custom.metrics()));
-    return [...all, ...customs].flat();
+  pluginMetrics(): Promise<PluginMetric[]> {
+    return this.current.pluginMetrics();
   }
 
   /**
@@ -259,291 +157,92 @@ export class Pipeline extends EventEmitter {
    * chunks are closed, pending retries happen now, and in-flight flushes get
    * up to `grace` seconds (-1: as long as they need). Then outputs exit
    * (PreExit, Exit; Unregister after each .so's last instance). What could
-   * not be delivered is reported per output, and logged.
+   * not be delivered is reported per output, and logged. A reload under way
+   * finishes first.
    */
   stop(options: { grace?: number } = {}): Promise<ShutdownReport> {
-    this.stopping ??= this.shutdown(options.grace ?? this.service.grace);
+    this.stopping ??= (async () => {
+      await this.reloading?.catch(() => undefined);
+      const report = await this.current.stop(options);
+      for (const [name, handle] of this.libInputs) this.closeHandle(name, handle, 'the pipeline is stopped');
+      this.emit('stopped', report);
+      return report;
+    })();
     return this.stopping;
   }
 
-  // --- start ---------------------------------------------------------------
+  // --- generations -----------------------------------------------------------
 
-  private makePlan(catalog: Catalog): PipelinePlan {
-    const plan = planPipeline(this.config, catalog.planned);
-    for (const warning of plan.warnings) this.logger.warn(warning);
-    return plan;
+  private generation(config: PipelineConfig): PipelineGeneration {
+    const generation = new PipelineGeneration({ ...config, logger: this.logger }, (instance) => {
+      let handle = this.libInputs.get(instance);
+      if (!handle) {
+        handle = new LibInput();
+        this.libInputs.set(instance, handle);
+      }
+      return handle;
+    });
+    generation.on('inputsEnded', () => {
+      if (generation === this.current && !this.reloading) this.emit('inputsEnded');
+    });
+    return generation;
   }
 
-  private async loadCatalog(): Promise<Catalog> {
-    const factories = { input: new Map<string, InputPluginFactory>(), output: new Map<string, OutputPluginFactory>() };
-    const add = (factory: PluginFactory, origin: string) => {
-      const table = factories[factory.kind] as Map<string, PluginFactory>;
-      const key = factory.name.toLowerCase();
-      if (table.has(key)) this.logger.warn(`${origin} plugin '${factory.name}' replaces the ${factory.kind} plugin of the same name`);
-      table.set(key, factory);
-    };
-    for (const factory of builtinPlugins()) add(factory, 'built-in');
-    add(libInputFactory((handle) => this.pendingLib.push(handle)), 'built-in');
-    const libraries = new Map<string, SoPlugin>();
-    // Every .so is registered in a probe process first (a crash there is a
-    // load error); it is loaded into flbhost only for instances that run here.
-    const isolation = new ChildProcessBackend();
-    for (const path of this.config.plugins ?? []) {
-      const probed = await loadPlugin(path, { logger: this.logger, backend: isolation });
-      const plugin = new SoPlugin(probed, () => loadPlugin(path, { logger: this.logger, backend: this.config.backend }));
-      libraries.set(probed.name.toLowerCase(), plugin);
-      if (probed.kind === 'input') add(soInputFactory(plugin), path);
-      else if (probed.kind === 'output') add(soOutputFactory(plugin), path);
-    }
-    for (const factory of this.config.register ?? []) add(factory, 'registered');
-    const customs = new Map<string, PlannedPlugin>();
-    for (const { probed } of libraries.values()) {
-      if (probed.kind === 'custom') customs.set(probed.name.toLowerCase(), { kind: 'custom', name: probed.name, ...probed.traits });
-    }
-    return { factories, libraries, planned: { input: factories.input, output: factories.output, custom: customs } };
-  }
-
-  private async startCustom(spec: CustomSpec, catalog: Catalog): Promise<void> {
-    const library = await catalog.libraries.get(spec.plugin.toLowerCase())!.library(spec.isolation);
-    this.customs.push(await library.createCustom({ name: spec.name, properties: spec.properties, expandEnv: false, logLevel: spec.logLevel }));
-  }
-
-  private async startOutput(spec: OutputSpec, catalog: Catalog): Promise<void> {
-    const factory = catalog.factories.output.get(spec.plugin.toLowerCase())!;
-    const { name } = spec;
-    const plugin = await factory.create(spec);
-    const logger = this.logger.child({ plugin: factory.name, instance: name });
-    const context = { name, properties: propertiesOf(spec.properties), logger };
+  private async switchTo(config: PipelineConfig): Promise<ReloadReport> {
+    const previousConfig = this.config;
+    // 1. The new configuration is checked (every .so probed, the plan made)
+    //    while the running one goes on: an invalid one changes nothing.
+    let next: PipelineGeneration;
     try {
-      await plugin.init?.(context);
+      next = this.generation(config);
+      await next.validate();
     } catch (error) {
-      throw this.initFailure(error, factory.name, name, spec.source);
+      throw new ReloadError('refused', `reload refused: ${messageOf(error)}; still running the previous configuration`, { cause: error });
     }
-    const runner = new OutputRunner({
-      name,
-      plugin,
-      context,
-      format: plugin.eventFormat ?? spec.eventFormat,
-      workers: spec.workers,
-      retryLimit: spec.retryLimit,
-      queueLimit: spec.queueLimit,
-      totalLimitSize: spec.totalLimitSize,
-      store: this.store,
-      schedulerBase: this.service.schedulerBase,
-      schedulerCap: this.service.schedulerCap,
-      onRelease: () => this.onRelease(),
-    });
-    this.outputs.push(runner);
-    this.outputPlugins.set(runner, plugin);
-  }
-
-  /**
-   * With storage.path: the durable store (the directory made and locked:
-   * one process per storage.path). Without it, chunks stay in memory.
-   */
-  private async openStorage(): Promise<void> {
-    const { storage } = this.service;
-    if (storage.path === undefined) return;
-    this.storage = await FilesystemChunkStore.open<ChunkSource, OutputRunner>({
-      path: storage.path,
-      sync: storage.sync,
-      checksum: storage.checksum,
-      maxChunksUp: storage.maxChunksUp,
-      deleteIrrecoverable: storage.deleteIrrecoverableChunks,
-      chunkSize: this.service.chunkSize,
-      listener: this.storeListener,
-      logger: this.logger.child({ component: 'storage' }),
-      durable: (input) => this.durableInputs.has(input),
-    });
-    this.store = this.storage;
-  }
-
-  /**
-   * A previous run's chunks under storage.path, routed again (by the outputs
-   * their files name, else by tag) and queued before any input runs, as
-   * Fluent Bit's storage_backlog input does. Their bytes count against each
-   * output's queue limit like any chunk's, so new data waits behind them.
-   */
-  private async loadBacklog(): Promise<void> {
-    if (!this.storage) return;
-    const owner: ChunkSource = { name: 'storage_backlog', hold: () => undefined, release: () => undefined };
-    const chunks = await this.storage.backlog(
-      owner,
-      (tag) => this.router!.route(tag).map((index) => this.outputs[index]!),
-      (name) => this.outputs.find((output) => output.name === name),
-    );
-    for (const chunk of chunks) {
-      for (const output of chunk.routes) {
-        output.owe();
-        output.hold(chunk.bytes);
-        output.enqueue(chunk);
-      }
-    }
-    if (chunks.length > 0) this.flushTimer?.ref();
-  }
-
-  private initFailure(error: unknown, plugin: string, instance: string, source?: string): Error {
-    if (error instanceof ConfigError || error instanceof PluginError) {
-      return source && error instanceof ConfigError && !error.message.startsWith(source) ? new ConfigError(`${source}: ${error.message}`) : error;
-    }
-    return new PluginError(`${source ? `${source}: ` : ''}${instance}: init failed: ${(error as Error)?.message ?? String(error)}`, { phase: 'init', plugin, instance }, { cause: error });
-  }
-
-  private async initInput(spec: InputSpec, catalog: Catalog): Promise<void> {
-    const factory = catalog.factories.input.get(spec.plugin.toLowerCase())!;
-    const { name, tag } = spec;
-    const plugin = await factory.create(spec);
-    const logger = this.logger.child({ plugin: factory.name, instance: name });
-    const runner = new InputRunner({
-      name,
-      tag,
-      plugin,
-      context: { name, properties: propertiesOf(spec.properties), logger },
-      memBufLimit: spec.memBufLimit,
-      interval: spec.interval,
-      chunkSize: this.service.chunkSize,
-      storage: spec.storageType,
-      route: (input, routeTag, chunk) => this.route(input, routeTag, chunk),
-    });
-    runner.on('unrouted', (unroutedTag: string, records: number) => this.onUnrouted(runner, unroutedTag, records));
-    if (spec.storageType === 'filesystem') this.durableInputs.add(runner);
+    this.logger.info('reload: stopping the running configuration');
+    // 2. The running generation drains and stops, within its Grace.
+    const previous = await this.current.stop();
+    // 3. The new one starts; should it fail, the previous configuration starts again.
     try {
-      await runner.init();
+      this.current = next;
+      await next.start();
     } catch (error) {
-      throw this.initFailure(error, factory.name, name, spec.source);
-    }
-    this.inputs.push(runner);
-    for (const handle of this.pendingLib.splice(0)) this.libInputs.set(name, handle);
-  }
-
-  private async teardownAfterFailedStart(): Promise<void> {
-    clearInterval(this.flushTimer);
-    for (const input of this.inputs) await input.exit().catch(() => undefined);
-    for (const plugin of this.outputPlugins.values()) await Promise.resolve(plugin.exit?.()).catch(() => undefined);
-    for (const custom of this.customs) await custom.close().catch(() => undefined);
-    // Nothing was delivered from it: the files (and the backlog) stay; the lock goes.
-    await this.store.close().catch(() => undefined);
-    this.state = 'stopped';
-  }
-
-  // --- running -------------------------------------------------------------
-
-  private route(input: InputRunner, tag: string, chunk: Chunk): { outputs: OutputRunner[]; stored?: Promise<void> } {
-    const outputs = this.router!.route(tag).map((index) => this.outputs[index]!);
-    if (outputs.length === 0) return { outputs };
-    // Held against the input's Mem_Buf_Limit (once per output) and each
-    // output's queue limit before the store may seal and hand it over; each
-    // output releases both when it settles the chunk.
-    if (this.durableInputs.has(input)) for (const output of outputs) output.makeRoom(chunk.data.length);
-    input.hold(chunk.data.length * outputs.length);
-    for (const output of outputs) output.hold(chunk.data.length);
-    const stored = this.store.append(input, tag, outputs, chunk);
-    // Data is waiting: keep the process alive until it is flushed.
-    this.flushTimer?.ref();
-    return { outputs, stored };
-  }
-
-  private onFlushTick(): void {
-    this.store.sealAll();
-    if (this.outputs.every((output) => output.idle)) this.flushTimer?.unref();
-  }
-
-  private onRelease(): void {
-    for (const input of this.inputs) input.reconsider();
-  }
-
-  private onUnrouted(input: InputRunner, tag: string, records: number): void {
-    const key = `${input.name}\u0000${tag}`;
-    if (this.warnedUnrouted.has(key)) return;
-    this.warnedUnrouted.add(key);
-    input.context.logger.warn({ tag, records }, `no output matches tag '${tag}': its records are counted as unrouted and dropped`);
-  }
-
-  // --- stop ----------------------------------------------------------------
-
-  private async shutdown(grace: number): Promise<ShutdownReport> {
-    if (this.state === 'created' || this.state === 'stopped') {
-      this.state = 'stopped';
-      return { complete: true, undelivered: {}, exitTimedOut: [] };
-    }
-    this.state = 'stopping';
-    const deadline = grace < 0 ? Number.POSITIVE_INFINITY : Date.now() + grace * 1000;
-    const exitTimedOut: string[] = [];
-    const untilDeadline = <T>(work: Promise<T>): Promise<boolean> => {
-      if (deadline === Number.POSITIVE_INFINITY) return work.then(() => true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-        work.then(
-          () => {
-            clearTimeout(timer);
-            resolve(true);
-          },
-          () => {
-            clearTimeout(timer);
-            resolve(true);
-          },
-        );
-      });
-    };
-
-    // 1. Inputs stop; what they collected before exiting is still routed.
-    for (const input of this.inputs) input.stop();
-    for (const input of this.inputs) {
-      if (!(await untilDeadline(input.exit()))) {
-        exitTimedOut.push(input.name);
-        input.plugin.terminate?.();
+      this.logger.error(`reload: the new configuration did not start: ${messageOf(error)}; starting the previous configuration again`);
+      const again = this.generation(previousConfig);
+      this.current = again;
+      try {
+        await again.start();
+      } catch (againError) {
+        throw new ReloadError('halted', `reload failed: the new configuration did not start (${messageOf(error)}), nor did the previous one again (${messageOf(againError)}); nothing runs`, { cause: error });
       }
+      this.closeUnused(again);
+      throw new ReloadError('rolled back', `reload failed: the new configuration did not start (${messageOf(error)}); the previous configuration runs again`, { cause: error });
     }
-    // 2. Every open chunk closes, retries stop waiting, flushes get the grace period.
-    this.store.sealAll();
-    for (const output of this.outputs) output.beginShutdown();
-    const drained = await untilDeadline(Promise.all(this.outputs.map((output) => output.whenIdle())));
-    clearInterval(this.flushTimer);
-
-    // 3. What is left is reported, then outputs exit. Outputs close first, so
-    // that chunks routed during the grace period are reported, not flushed.
-    const undelivered: Record<string, Undelivered> = {};
-    for (const input of this.inputs) input.refuseLateData();
-    for (const output of this.outputs) output.close();
-    this.store.sealAll();
-    for (const output of this.outputs) {
-      const left = output.abandon();
-      if (left.chunks > 0) {
-        undelivered[output.name] = left;
-        this.logger.warn({ output: output.name, ...left }, `shutdown: ${left.records} record(s) in ${left.chunks} chunk(s) were not delivered to ${output.name} within the grace period`);
-      }
-    }
-    const exitBound = Math.max(1000, deadline === Number.POSITIVE_INFINITY ? 0 : deadline - Date.now());
-    for (const [output, plugin] of this.outputPlugins) {
-      const exited = await Promise.race([
-        Promise.resolve(plugin.exit?.()).then(() => true, () => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace < 0 ? 2 ** 31 - 1 : exitBound).unref()),
-      ]);
-      if (!exited) {
-        exitTimedOut.push(output.name);
-        plugin.terminate?.();
-      }
-    }
-    for (const custom of this.customs) {
-      const exited = await Promise.race([
-        custom.close().then(() => true, () => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace < 0 ? 2 ** 31 - 1 : exitBound).unref()),
-      ]);
-      if (!exited) {
-        exitTimedOut.push(custom.name);
-        custom.terminate();
-      }
-    }
-    await this.store.close();
-    this.state = 'stopped';
-    const report: ShutdownReport = { complete: drained && Object.keys(undelivered).length === 0, undelivered, exitTimedOut };
-    if (this.storage) {
-      report.keptOnDisk = this.storage.retained();
-      if (report.keptOnDisk.chunks > 0) {
-        this.logger.info({ ...report.keptOnDisk }, `shutdown: ${report.keptOnDisk.records} record(s) in ${report.keptOnDisk.chunks} chunk(s) stay in storage.path for the next start`);
-      }
-    }
-    this.emit('stopped', report);
+    this.config = config;
+    this.reloads++;
+    this.closeUnused(next);
+    const report: ReloadReport = { reloads: this.reloads, previous };
+    this.logger.info({ reloads: this.reloads }, 'reload: the new configuration runs');
+    this.emit('reloaded', report);
     return report;
   }
+
+  /** Closes the handles of `lib` inputs the running generation does not have. */
+  private closeUnused(generation: PipelineGeneration): void {
+    const kept = new Set((generation.plan?.inputs ?? []).map((spec) => spec.name));
+    for (const [name, handle] of this.libInputs) {
+      if (kept.has(name)) continue;
+      this.closeHandle(name, handle, `lib input '${name}' is not in the reloaded configuration`);
+      this.libInputs.delete(name);
+    }
+  }
+
+  private closeHandle(name: string, handle: LibInput, reason: string): void {
+    const lost = handle.close(reason);
+    if (lost > 0) this.logger.warn({ input: name, records: lost }, `${name}: ${lost} record(s) pushed during a reload were not taken: ${reason}`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -52,6 +52,8 @@ export interface ServiceConfig {
   hcPeriod?: number | string;
   /** `HTTP_Token` (flbhost's own): the bearer token the endpoints that change state require (else FLBHOST_HTTP_TOKEN). */
   httpToken?: string;
+  /** `Hot_Reload`: SIGHUP and POST/PUT /api/v2/reload reload the configuration (default off). */
+  hotReload?: boolean | string;
 }
 
 export interface InputConfig {

@@ -20,6 +20,8 @@ export interface ServiceSpec {
   logLevel?: LogLevelName;
   storage: StorageSpec;
   http: HttpServiceSpec;
+  /** Hot_Reload: SIGHUP and /api/v2/reload reload the configuration. */
+  hotReload: boolean;
 }
 
 /** The [SERVICE] HTTP_* and health check settings (Fluent Bit's keys; the listen default differs). */
@@ -69,6 +71,7 @@ export const SERVICE_DEFAULTS = {
   hcErrorsCount: 5,
   hcRetryFailureCount: 5,
   hcPeriod: 60,
+  hotReload: false,
 } as const;
 
 /** The field of ServiceConfig each [SERVICE] key sets, for the keys flbhost acts on. */
@@ -93,6 +96,7 @@ export const SERVICE_KEYS: Record<string, keyof ServiceConfig> = {
   hc_retry_failure_count: 'hcRetryFailureCount',
   hc_period: 'hcPeriod',
   http_token: 'httpToken',
+  hot_reload: 'hotReload',
 };
 
 type ServiceValue = string | number | boolean;
@@ -132,6 +136,7 @@ export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value
     case 'storageChecksum':
     case 'storageDeleteIrrecoverableChunks':
     case 'storageMetrics':
+    case 'hotReload':
       return parseBoolean(typeof value === 'number' ? String(value) : value, where);
     case 'storageMaxChunksUp':
       return parseInteger(typeof value === 'boolean' ? String(value) : value, where, 1, 1_000_000);
@@ -188,5 +193,6 @@ export function planService(config: ServiceConfig = {}): ServiceSpec {
       hcPeriod: storage('hcPeriod', 'hc_period') as number,
       token: config.httpToken === undefined ? undefined : (parseServiceValue('httpToken', config.httpToken, 'service.http_token') as string),
     },
+    hotReload: storage('hotReload', 'hot_reload') as boolean,
   };
 }

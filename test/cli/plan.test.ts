@@ -13,10 +13,10 @@ const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { en
 describe('flbhost and the plan', () => {
   it('warns once about an unsupported [SERVICE] key', () => {
     const conf = join(dir, 'service.conf');
-    writeFileSync(conf, '[SERVICE]\n    Hot_Reload On\n[INPUT]\n    Name dummy\n    Samples 1\n[OUTPUT]\n    Name null\n    Match *\n');
+    writeFileSync(conf, '[SERVICE]\n    Parsers_File parsers.conf\n[INPUT]\n    Name dummy\n    Samples 1\n[OUTPUT]\n    Name null\n    Match *\n');
     const result = run(['-c', conf, '--dry-run']);
     expect(result.status).toBe(0);
-    expect(result.stderr.match(/Hot_Reload/g)).toHaveLength(1);
+    expect(result.stderr.match(/Parsers_File/g)).toHaveLength(1);
   });
 
   it('refuses an unknown key of a built-in plugin at --dry-run, with its line and the key it meant', () => {

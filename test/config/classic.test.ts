@@ -175,14 +175,12 @@ describe('classic config: sections and keys', () => {
     });
     const loaded = await load(dir);
     const file = join(dir, 'fluent-bit.conf');
-    expect(loaded.config.service).toEqual({ logLevel: 'warn', storagePath: '/var/lib/fb', storageSync: 'full' });
+    expect(loaded.config.service).toEqual({ logLevel: 'warn', hotReload: true, storagePath: '/var/lib/fb', storageSync: 'full' });
     expect(loaded.unsupportedServiceKeys).toEqual([
-      { key: 'Hot_Reload', value: 'On', source: `${file}:3` },
       { key: 'Parsers_File', value: 'parsers.conf', source: `${file}:4` },
       { key: 'storage.trim_files', value: 'on', source: `${file}:7` },
     ]);
     expect(loaded.warnings).toEqual([
-      `${file}:3: service key 'Hot_Reload' is not supported by flbhost; ignored`,
       `${file}:4: service key 'Parsers_File' is not supported by flbhost; ignored`,
       `${file}:7: service key 'storage.trim_files' is not supported by flbhost; ignored`,
     ]);

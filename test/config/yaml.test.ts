@@ -18,7 +18,7 @@ describe('YAML config', () => {
         '  flush: ${FLUSH_INTERVAL}',
         '  grace: 3',
         '  log_level: ${LEVEL}',
-        '  hot_reload: on',
+        '  parsers_file: parsers.yaml',
         '',
         'plugins:',
         '  - ./in_gdummy.so',
@@ -58,8 +58,8 @@ describe('YAML config', () => {
       customs: [{ name: 'calyptia', source: `${main}:18`, properties: [['api_key', 'k']], expandEnv: false }],
     });
     expect(loaded.files).toEqual([main, outputs]);
-    expect(loaded.unsupportedServiceKeys).toEqual([{ key: 'hot_reload', value: 'on', source: `${main}:12` }]);
-    expect(loaded.warnings).toEqual([`${main}:12: service key 'hot_reload' is not supported by flbhost; ignored`]);
+    expect(loaded.unsupportedServiceKeys).toEqual([{ key: 'parsers_file', value: 'parsers.yaml', source: `${main}:12` }]);
+    expect(loaded.warnings).toEqual([`${main}:12: service key 'parsers_file' is not supported by flbhost; ignored`]);
   });
 
   it('turns scalars into the text Fluent Bit sees: plain as written, quoted and block decoded; lists repeat the key', async () => {

@@ -3,7 +3,7 @@ import { planService } from '../../src/plan/service.js';
 import { fixture, lines, load, loadError } from '../config/fixture.js';
 
 describe('[SERVICE] HTTP and health check keys', () => {
-  it('reads every key without a warning; Hot_Reload stays unsupported', async () => {
+  it('reads every key, Hot_Reload included, without a warning', async () => {
     const dir = fixture({
       'fluent-bit.conf': lines(
         '[SERVICE]',
@@ -28,9 +28,10 @@ describe('[SERVICE] HTTP and health check keys', () => {
       hcRetryFailureCount: 4,
       hcPeriod: 10,
       httpToken: 's3cret',
+      hotReload: true,
     });
-    expect(loaded.unsupportedServiceKeys.map(({ key }) => key)).toEqual(['Hot_Reload']);
-    expect(loaded.warnings).toHaveLength(1);
+    expect(loaded.unsupportedServiceKeys).toEqual([]);
+    expect(loaded.warnings).toEqual([]);
   });
 
   it.each([
