@@ -18,7 +18,7 @@ export { EventTime, toEventTime, type TimeInput } from './events/event-time.js';
 export { encodeChunk, ChunkWriter, type LogEvent, type EncodeOptions } from './events/encoder.js';
 export { decodeChunk, MsgpackExtension, type DecodedEvent, type DecodeResult, type DecodeFailure } from './events/decoder.js';
 export { validateChunk, convertChunk, isChunk, type Chunk, type EventFormat } from './events/chunk.js';
-export { Pipeline, type LoadedPlugin, type ShutdownReport, type Undelivered, type PipelineMetrics } from './pipeline/pipeline.js';
+export { Pipeline, type LoadedPlugin, type ReloadReport, type ShutdownReport, type Undelivered, type PipelineMetrics } from './pipeline/pipeline.js';
 export type { PipelineConfig, ServiceConfig, InputConfig, OutputConfig, CustomConfig } from './plan/config.js';
 export type { InputMetrics, OutputMetrics } from './engine/counters.js';
 export type {
@@ -37,7 +37,7 @@ export type {
 export { LibInput, type PushOptions, type OverflowPolicy } from './builtin/lib-input.js';
 export { callbackOutput, stdinInput, stdoutOutput, builtinPlugins, type CallbackOutputOptions, type CallbackResult, type EventsCallback } from './builtin/index.js';
 export { normalizeInputChunk, type NormalizeResult } from './events/normalize.js';
-export { FlbhostError, PluginError, ChunkError, ConfigError, FlushCancelledError, type PluginPhase, type PluginErrorDetails } from './errors.js';
+export { FlbhostError, PluginError, ChunkError, ConfigError, FlushCancelledError, ReloadError, type ReloadFailure, type PluginPhase, type PluginErrorDetails } from './errors.js';
 export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js';
 export { startHttpServer, MAX_BODY_BYTES, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
 export { registerPipelineMetrics, type RegisteredMetrics, type PrometheusFlavour } from './http/prometheus.js';

@@ -43,6 +43,18 @@ export class JsonLinesReader {
     return result;
   }
 
+  /**
+   * The start of a line not completed yet, taken out of this reader (for a
+   * reader that takes over the stream: StdinInput.exit()). Empty while a
+   * line too long is being skipped: its rest is skipped by no one else.
+   */
+  takePartial(): Buffer {
+    const partial = this.discarding ? Buffer.alloc(0) : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return partial;
+  }
+
   /** End of stream: the last line counts even without a newline. */
   end(): LinesResult {
     const result: LinesResult = { events: [], problems: [] };

@@ -49,6 +49,13 @@ export class MsgpackStreamSplitter {
     return this.length;
   }
 
+  /** The start of an incomplete value, taken out of this splitter (see JsonLinesReader.takePartial). */
+  takePending(): Buffer {
+    const pending = Buffer.from(this.storage.subarray(0, this.length));
+    this.length = 0;
+    return pending;
+  }
+
   /**
    * The complete values now available (possibly none), in runs the caller
    * may keep (copies). Throws MsgpackStreamCorrupt.

@@ -69,7 +69,10 @@ export class StdinInput implements InputPlugin {
     this.stream.on('data', this.onData);
     this.stream.on('end', this.onEnd);
     this.stream.on('error', this.onError);
+    // Explicitly: a stream an earlier input paused (before a hot reload)
+    // stays paused when a 'data' listener is added.
     if (this.paused) this.stream.pause();
+    else this.stream.resume();
   }
 
   pause(): void {
@@ -86,6 +89,14 @@ export class StdinInput implements InputPlugin {
     this.detach();
     this.stream.off('error', this.onError);
     this.stream.pause(); // lets process.stdin stop holding the process open
+    if (!this.finished && !this.corrupt) {
+      // A hot reload starts another stdin input on the same stream: the
+      // bytes of a line (or value) not completed yet go back to the stream,
+      // so that it reads them first instead of starting mid-line.
+      const partial = Buffer.concat([...this.undecided, this.lines?.takePartial() ?? Buffer.alloc(0), this.splitter?.takePending() ?? Buffer.alloc(0)]);
+      this.undecided = [];
+      if (partial.length > 0) this.stream.unshift(partial);
+    }
   }
 
   private readonly onData = (chunk: Buffer | string): void => {

@@ -2,12 +2,17 @@
  * Running a pipeline from the command line: a config file and/or flags,
  * then until a stop signal (SIGTERM, SIGINT, SIGQUIT: signals.ts) or until
  * every input has finished (e.g. stdin at EOF), then a graceful stop.
+ *
+ * Hot reload (Hot_Reload On): SIGHUP or POST/PUT /api/v2/reload read the
+ * config file and the flags again and switch to them (Pipeline.reload); an
+ * invalid configuration is reported and the running one goes on. The HTTP
+ * server restarts when the reload changed its settings.
  */
 import { pino } from 'pino';
 import { loadConfigFile } from '../config/index.js';
 import type { InputConfig, OutputConfig, PipelineConfig } from '../plan/config.js';
-import { Pipeline } from '../pipeline/pipeline.js';
-import { FlbhostError } from '../errors.js';
+import { Pipeline, type ReloadReport } from '../pipeline/pipeline.js';
+import { FlbhostError, ReloadError } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';
 import { installSignalPolicy, type StopSignal } from './signals.js';
@@ -50,13 +55,17 @@ async function buildConfig(args: CliArgs): Promise<{ config: PipelineConfig; war
 export async function runCommand(args: CliArgs): Promise<number> {
   // Signal handlers go in before any plugin is loaded (signals.ts says why).
   // What their actions act on, as the run gets that far:
-  const run: { stop?: (signal: StopSignal) => void; logger?: pino.Logger; pipeline?: Pipeline } = {};
+  const run: { stop?: (signal: StopSignal) => void; reload?: () => void; logger?: pino.Logger; pipeline?: Pipeline } = {};
   installSignalPolicy({
     stop: (signal) => {
       if (run.stop) run.stop(signal);
       else process.exit(EXIT_FAILURE); // the pipeline has not started yet (or is starting): exit at once
     },
     exitNow: (signal) => exitAtOnce(signal, run.pipeline, run.logger),
+    reload: () => {
+      if (run.reload) run.reload();
+      else run.logger?.warn('received SIGHUP before the pipeline started: ignored');
+    },
     log: (level, message) => {
       if (run.logger) run.logger[level](message);
       else if (level !== 'debug') process.stderr.write(`flbhost: ${message}\n`);
@@ -105,28 +114,82 @@ export async function runCommand(args: CliArgs): Promise<number> {
     return reportFailure(error);
   }
   logger.info({ inputs: Object.keys(pipeline.metrics().inputs), outputs: Object.keys(pipeline.metrics().outputs) }, 'pipeline started');
-  let http: RunningHttpServer | undefined;
-  if (pipeline.settings.http.server) {
+
+  /** The config file and flags read again, then Pipeline.reload(); a configuration that cannot be read is refused the same way an invalid one is. */
+  const reloadFromConfig = async (): Promise<ReloadReport> => {
+    let next: { config: PipelineConfig; warnings: string[] };
     try {
-      http = await startHttpServer(pipeline);
+      next = await buildConfig(args);
+      if ((next.config.inputs ?? []).length === 0 && (next.config.outputs ?? []).length === 0) throw new FlbhostError('ERR_CONFIG', 'the configuration has no inputs and no outputs');
     } catch (error) {
-      // As Fluent Bit does when its HTTP server cannot start: stop.
-      logger.error(error instanceof Error ? error.message : String(error));
-      await pipeline.stop();
-      return EXIT_FAILURE;
+      throw new ReloadError('refused', `reload refused: ${error instanceof Error ? error.message : String(error)}; still running the previous configuration`, { cause: error });
     }
+    for (const warning of next.warnings) logger.warn(warning);
+    const report = await pipeline.reload({ ...next.config, logger }).catch((error: unknown) => {
+      if (error instanceof ReloadError && error.failure === 'halted') halt(error.message);
+      throw error;
+    });
+    logger.level = PINO_LEVEL[logLevelOf(args, pipeline.settings.logLevel)];
+    return report;
+  };
+
+  let http: RunningHttpServer | undefined;
+  let httpSettings = '';
+  /** Starts, restarts or stops the HTTP server to match the running settings. */
+  const syncHttpServer = async (): Promise<void> => {
+    const wanted = pipeline.settings.http.server ? JSON.stringify(pipeline.settings.http) : '';
+    if (wanted === httpSettings) return;
+    await http?.close();
+    http = undefined;
+    httpSettings = wanted;
+    if (wanted) http = await startHttpServer(pipeline, { reload: reloadFromConfig });
+  };
+  try {
+    await syncHttpServer();
+  } catch (error) {
+    // As Fluent Bit does when its HTTP server cannot start: stop.
+    logger.error(error instanceof Error ? error.message : String(error));
+    await pipeline.stop();
+    return EXIT_FAILURE;
   }
 
+  let halted = false;
+  let halt: (why: string) => void = () => undefined;
   const reason = await new Promise<string>((resolve) => {
     run.stop = resolve;
+    halt = (why) => {
+      halted = true;
+      resolve(`nothing runs: ${why}`);
+    };
     pipeline.once('inputsEnded', () => resolve('every input has finished'));
+    pipeline.on('reloaded', () => {
+      syncHttpServer().catch((error: unknown) => {
+        // The pipeline runs; only its HTTP server could not follow the new settings.
+        httpSettings = '';
+        logger.error(`reload: ${error instanceof Error ? error.message : String(error)}; the HTTP server is off until the next reload`);
+      });
+    });
+    run.reload = () => {
+      if (!pipeline.settings.hotReload) {
+        logger.warn('received SIGHUP: hot reloading is not enabled (set Hot_Reload On in [SERVICE]); still running');
+        return;
+      }
+      if (pipeline.isReloading) {
+        logger.warn('received SIGHUP: a reload is already in progress');
+        return;
+      }
+      logger.info('received SIGHUP: reloading the configuration');
+      reloadFromConfig().catch((error: unknown) => logger.error(error instanceof Error ? error.message : String(error)));
+    };
   });
+  run.reload = () => logger.info(`SIGHUP: not reloading, stopping (${reason})`);
   run.stop = (signal) => logger.info(`${signal}: already stopping (${reason}); a second stop signal exits at once`);
   logger.info(`stopping: ${reason}`);
   // The endpoints keep answering through the grace period (metrics, health).
   const report = await pipeline.stop();
   await http?.close();
   for (const name of report.exitTimedOut) logger.error(`${name} did not exit in time`);
+  if (halted) return EXIT_FAILURE;
   const kept = report.keptOnDisk;
   if (!report.complete) {
     const lost = Object.entries(report.undelivered).map(([output, left]) => `${output}: ${left.records} record(s)`);

@@ -6,8 +6,9 @@
  *                             signal again within SAME_SIGNAL_WINDOW_MS is
  *                             that same request; any other stop signal, or
  *                             the same one later, exits at once.
- *   SIGHUP                    Fluent Bit's hot reload, which flbhost does
- *                             not have yet: logged (warn), keeps running.
+ *   SIGHUP                    hot reload, as in Fluent Bit: run.ts reloads
+ *                             the configuration when Hot_Reload is on, and
+ *                             says why not otherwise; keeps running.
  *   SIGUSR2                   logged (warn), keeps running. (Fluent Bit has
  *                             no handler for it and dies of it.)
  *   SIGUSR1                   logged (info), keeps running, and Node's
@@ -61,10 +62,6 @@ interface Notice {
 }
 
 export const NOTICES = {
-  SIGHUP: {
-    level: 'warn',
-    message: 'received SIGHUP, which asks Fluent Bit to reload its configuration: flbhost has no hot reload yet; still running, with the configuration it started with',
-  },
   SIGUSR2: { level: 'warn', message: 'received SIGUSR2: flbhost gives it no meaning; ignored, still running' },
   SIGUSR1: { level: 'info', message: "received SIGUSR1: ignored (it does not open Node's inspector in flbhost); still running" },
 } as const satisfies Record<string, Notice>;
@@ -77,6 +74,8 @@ export interface SignalActions {
   stop(signal: StopSignal): void;
   /** A second stop request: exit at once, without waiting for pending data. */
   exitNow(signal: StopSignal): void;
+  /** SIGHUP: reload the configuration (or say why not). */
+  reload(): void;
   log(level: SignalLogLevel, message: string): void;
 }
 
@@ -114,5 +113,6 @@ export function installSignalPolicy(actions: SignalActions): void {
     }
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+  process.on('SIGHUP', () => actions.reload());
   for (const [signal, notice] of Object.entries(NOTICES) as Array<[NoticeSignal, Notice]>) process.on(signal, () => actions.log(notice.level, notice.message));
 }

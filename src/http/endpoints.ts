@@ -4,7 +4,8 @@
  * server (server.ts) routes, bounds and writes it.
  */
 import type { Registry } from 'prom-client';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import { ReloadError } from '../errors.js';
+import type { Pipeline, ReloadReport } from '../pipeline/pipeline.js';
 import type { HealthTracker } from './health.js';
 import { FLBHOST_VERSION } from './version.js';
 
@@ -148,4 +149,39 @@ export function healthV2({ health }: EndpointContext): Reply {
     retry_failure_limit: state.limits.retryFailures,
     period_limit: state.limits.period,
   });
+}
+
+/** GET /api/v2/reload: Fluent Bit's `{"hot_reload_count":N}`. */
+export function reloadCount({ pipeline }: EndpointContext): Reply {
+  return json(200, { hot_reload_count: pipeline.reloadCount });
+}
+
+/**
+ * POST/PUT /api/v2/reload. Fluent Bit answers `{"reload":…,"status":N}`
+ * (status 0 done, -1 not enabled, -2 in progress) as soon as it has
+ * signalled itself; flbhost answers when the reload has finished, in the
+ * same shape, with `error` saying why when it did not switch:
+ *   200 done · 400 Hot_Reload is off · 409 in progress · 422 the new
+ *   configuration is invalid (nothing changed) · 500 it failed to start
+ *   (`running` says whether the previous configuration runs again) ·
+ *   501 this server has no way to read a new configuration · 503 the
+ *   pipeline is stopping.
+ */
+export async function reload({ pipeline }: EndpointContext, reloadFn: (() => Promise<ReloadReport>) | undefined): Promise<Reply> {
+  if (!pipeline.settings.hotReload) {
+    return json(400, { reload: 'not enabled', status: -1, error: 'hot reload is off: set Hot_Reload On in [SERVICE] (hot_reload: on in YAML)' });
+  }
+  if (!reloadFn) {
+    return json(501, { reload: 'not available', status: -1, error: 'this server was started without a way to read a new configuration (HttpServerOptions.reload)' });
+  }
+  if (pipeline.isReloading) return json(409, { reload: 'in progress', status: -2, error: 'a reload is already in progress' });
+  try {
+    const report = await reloadFn();
+    return json(200, { reload: 'done', status: 0, hot_reload_count: report.reloads });
+  } catch (error) {
+    if (!(error instanceof ReloadError)) throw error;
+    if (error.failure === 'in progress') return json(409, { reload: 'in progress', status: -2, error: error.message });
+    const status = error.failure === 'refused' ? 422 : error.failure === 'not running' ? 503 : 500;
+    return json(status, { reload: 'failed', status: -3, error: error.message, running: error.running, hot_reload_count: pipeline.reloadCount });
+  }
 }

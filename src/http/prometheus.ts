@@ -155,6 +155,7 @@ export async function registerPipelineMetrics(
 
   add('gauge', 'fluentbit_process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', ['hostname'], () => [[{ hostname: host }, startSeconds()]]);
   add('gauge', 'fluentbit_build_info', 'Build version information.', ['hostname', 'version', 'os'], () => [[{ hostname: host, version: FLBHOST_VERSION, os: process.platform }, 1]]);
+  add('counter', 'fluentbit_hot_reloaded_times', 'Collect the count of hot reloaded times.', ['hostname'], () => [[{ hostname: host }, pipeline.reloadCount]]);
   // Storage: every chunk held; the durable ones (storage.path) are the fs_* ones.
   const fs = (m: PipelineMetrics) => m.storage?.chunks ?? { total: 0, up: 0, down: 0 };
   add('gauge', 'fluentbit_storage_chunks', 'Total number of chunks in the storage layer.', [], () => [[{}, pipeline.heldChunks()]]);

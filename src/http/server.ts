@@ -6,8 +6,9 @@
  *   console.log(server.url);           // http://127.0.0.1:41234
  *   await server.close();
  *
- * Read-only endpoints (GET, HEAD) are open; endpoints that change state
- * pass the token guard (auth.ts) first. Requests are bounded: headers
+ * Read-only requests (GET, HEAD) are open; requests that change state
+ * (POST, PUT, DELETE on a route marked mutating) pass the token guard
+ * (auth.ts) first. Requests are bounded: headers
  * (16 KiB), bodies (64 KiB), time (10 s). Unknown paths answer 404, other
  * methods 405, unreadable requests 400, all with a JSON error; none of it
  * reaches the pipeline.
@@ -15,7 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Pipeline, ReloadReport } from '../pipeline/pipeline.js';
 import { resolveToken, TokenGuard } from './auth.js';
 import * as endpoints from './endpoints.js';
 import { jsonError, type EndpointContext, type Reply } from './endpoints.js';
@@ -25,6 +26,8 @@ import { pipelineRegistry } from './prometheus.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long close() lets answers being written finish before it cuts their connections. */
+export const CLOSE_WAIT_MS = 1000;
 
 export interface HttpServerOptions {
   /** Address to bind (default: the pipeline's HTTP_Listen, else 127.0.0.1). */
@@ -37,6 +40,12 @@ export interface HttpServerOptions {
   token?: string;
   /** Where FLBHOST_HTTP_TOKEN is read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * What POST/PUT /api/v2/reload does when Hot_Reload is on: read the
+   * configuration again and call pipeline.reload() with it (the flbhost
+   * command reads its config file). Without it, the endpoint answers 501.
+   */
+  reload?: () => Promise<ReloadReport>;
 }
 
 export interface RunningHttpServer {
@@ -52,13 +61,13 @@ type Handler = (context: EndpointContext, request: IncomingMessage, body: Buffer
 interface Route {
   methods: string[];
   handler: Handler;
-  /** Changes state: passes the token guard, may read a body. */
+  /** Its methods other than GET and HEAD change state: they pass the token guard and may read a body. */
   mutating?: boolean;
 }
 
 const READ = ['GET', 'HEAD'];
 
-function routesFor(healthCheck: boolean, storageMetrics: boolean): Map<string, Route> {
+function routesFor(healthCheck: boolean, storageMetrics: boolean, reload: HttpServerOptions['reload']): Map<string, Route> {
   const routes = new Map<string, Route>([
     ['/', { methods: READ, handler: () => endpoints.root() }],
     ['/api/v1/uptime', { methods: READ, handler: (c) => endpoints.uptime(c) }],
@@ -70,9 +79,9 @@ function routesFor(healthCheck: boolean, storageMetrics: boolean): Map<string, R
     [
       '/api/v2/reload',
       {
-        methods: ['POST', 'PUT'],
+        methods: [...READ, 'POST', 'PUT'],
         mutating: true,
-        handler: () => jsonError(501, 'hot reload is not built yet'),
+        handler: (c, request) => (READ.includes(request.method ?? 'GET') ? endpoints.reloadCount(c) : endpoints.reload(c, reload)),
       },
     ],
   ]);
@@ -97,7 +106,7 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     health,
     prometheus: { v1: await pipelineRegistry(pipeline, 'v1'), v2: await pipelineRegistry(pipeline, 'v2') },
   };
-  const routes = routesFor(healthCheck, pipeline.settings.storage.metrics);
+  const routes = routesFor(healthCheck, pipeline.settings.storage.metrics, options.reload);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -136,7 +145,8 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     }
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) return send(response, jsonError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`), true);
-    if (route.mutating) {
+    const mutating = route.mutating === true && !READ.includes(method);
+    if (mutating) {
       const decision = guard.check(request.headers.authorization);
       const who = `${request.socket.remoteAddress ?? '?'}`;
       if (!decision.allowed) {
@@ -147,7 +157,7 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
       }
       logger.info(`http: ${method} ${path} from ${who}: token accepted`);
     }
-    const body = await readBody(request, route.mutating ? MAX_BODY_BYTES : 0);
+    const body = await readBody(request, mutating ? MAX_BODY_BYTES : 0);
     if (body === 'too large') return send(response, jsonError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`), true);
     return send(response, await route.handler(context, request, body));
   }
@@ -171,11 +181,18 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     url,
     address: bound.address,
     port: bound.port,
+    // Answers being written finish (a reload's answer is written just
+    // before a reload that changes HTTP_* closes this server); idle
+    // keep-alive connections close now, the rest after CLOSE_WAIT_MS.
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         health.stop();
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_WAIT_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
       })),
   };
 }

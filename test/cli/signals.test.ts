@@ -8,7 +8,8 @@
  *   `timeout` does) is one stop request;
  * - a second stop request exits at once, with 1, and says what each output
  *   was still owed;
- * - SIGHUP and SIGUSR2 are logged and change nothing;
+ * - SIGHUP without Hot_Reload, and SIGUSR2, are logged and change nothing
+ *   (SIGHUP with Hot_Reload On: test/reload/cli-reload.test.ts);
  * - SIGUSR1 is logged and does not open Node's inspector.
  */
 import { spawn } from 'node:child_process';
@@ -228,7 +229,7 @@ describe('flbhost: signals', () => {
     await waitFor(() => logLines(cli).some((line) => line.msg.startsWith(`received ${signal}`)) || !cli.running(), 10_000, `the ${signal} log line`);
     expect(cli.running(), cli.stderr()).toBe(true);
     expect(logLines(cli).find((line) => line.msg.startsWith(`received ${signal}`))).toMatchObject({ level: 40 });
-    if (signal === 'SIGHUP') expect(cli.stderr()).toContain('flbhost has no hot reload yet');
+    if (signal === 'SIGHUP') expect(cli.stderr()).toContain('hot reloading is not enabled (set Hot_Reload On in [SERVICE])');
 
     // Still working: records keep arriving after the signal.
     const afterSignal = seqsIn(out).length;

@@ -182,15 +182,15 @@ describe('startHttpServer', () => {
     expect((await call(`${server.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Bearer x' } })).status).toBe(403);
   });
 
-  it('with a token: 401 when missing or wrong, the endpoint (501 for now) with the right one; each attempt logged', async () => {
+  it('with a token: 401 when missing or wrong, the endpoint with the right one (400: this pipeline has Hot_Reload off); each attempt logged', async () => {
     const missing = await call(`${guarded.url}/api/v2/reload`, { method: 'POST' });
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer');
     expect((await call(`${guarded.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
     expect((await call(`${guarded.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Basic cmlnaHQtdG9rZW4=' } })).status).toBe(401);
     const right = await call(`${guarded.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Bearer right-token' } });
-    expect(right.status).toBe(501);
-    expect(JSON.parse(right.body).error).toBe('hot reload is not built yet');
+    expect(right.status).toBe(400);
+    expect(JSON.parse(right.body)).toMatchObject({ reload: 'not enabled', status: -1 });
     expect(lines.filter((line) => /http: (refused )?POST \/api\/v2\/reload/.test(line.msg)).length).toBeGreaterThanOrEqual(4);
     expect(lines.some((line) => /token accepted/.test(line.msg))).toBe(true);
     // Read-only endpoints stay open.
@@ -200,7 +200,7 @@ describe('startHttpServer', () => {
   it('takes the token from FLBHOST_HTTP_TOKEN when HTTP_Token is unset', async () => {
     const fromEnv = await startHttpServer(pipeline, { port: 0, env: { FLBHOST_HTTP_TOKEN: 'env-token' } });
     try {
-      expect((await call(`${fromEnv.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Bearer env-token' } })).status).toBe(501);
+      expect((await call(`${fromEnv.url}/api/v2/reload`, { method: 'POST', headers: { authorization: 'Bearer env-token' } })).status).toBe(400);
       expect((await call(`${fromEnv.url}/api/v2/reload`, { method: 'POST' })).status).toBe(401);
     } finally {
       await fromEnv.close();
