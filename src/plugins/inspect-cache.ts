@@ -49,6 +49,11 @@ export class InspectCache {
   private readonly backend = new ChildProcessBackend();
   /** Probes started (each a child process); what a test reads to see the cache work. */
   probes = 0;
+  /**
+   * Probes run one at a time: the first listing of a directory of Go plugins
+   * would otherwise start a Go runtime per file at once (about 24 MB each).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly logger: HostLogger) {}
 
@@ -62,7 +67,9 @@ export class InspectCache {
   inspect(path: string, facts: FileFacts, sha256?: string): Promise<Inspection> {
     let entry = this.entries.get(facts.identity);
     if (!entry) {
-      entry = this.run(path, sha256);
+      const run = this.queue.then(() => this.run(path, sha256));
+      this.queue = run.catch(() => undefined);
+      entry = run;
       this.entries.set(facts.identity, entry);
       // Only an I/O failure rejects (the file went away): not worth keeping.
       entry.catch(() => this.entries.delete(facts.identity));
