@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { cPlugin } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
@@ -79,6 +79,31 @@ describe('flbhost plugins --dir', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(plugins(['--help']).stdout).toContain('flbhost plugins install PATH.so');
     expect(runCli(['--help']).stdout).toContain('plugins install PATH');
+  });
+});
+
+describe('flbhost plugins --dir with a Go plugin', () => {
+  const dir = join(root, 'go');
+  const gpanic = inject('goPlugins').out_gpanic!;
+
+  it('refuses one whose package init() panics (the probe child dies, not flbhost); installs it otherwise, showing its Go build', () => {
+    const panics = plugins(['install', gpanic, '--name', 'out_gpanic', '--dir', dir], { ...noToken, GPANIC_IN_INIT: '1' });
+    expect(panics.status).toBe(1);
+    expect(panics.stderr).toMatch(/crashed while being loaded and registered .*panic/s);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+
+    const installed = plugins(['install', gpanic, '--name', 'out_gpanic', '--dir', dir, '--json']);
+    expect(installed.status).toBe(0);
+    const answer = JSON.parse(installed.stdout) as { installed: { id: string; version: string; inspect: { go: { goVersion: string; main: { version: string }; deps: Array<{ path: string }> } } } };
+    // Built as (devel): the version is the content hash.
+    expect(answer.installed.inspect.go.main.version).toBe('(devel)');
+    expect(answer.installed.version).toMatch(/^sha256-[0-9a-f]{12}$/);
+    expect(answer.installed.id).toBe(`out_gpanic@${answer.installed.version}`);
+    expect(answer.installed.inspect.go.goVersion).toMatch(/^go1\./);
+    expect(answer.installed.inspect.go.deps.map((dep) => dep.path)).toContain('github.com/fluent/fluent-bit-go');
+    const described = plugins(['describe', 'gpanic', '--dir', dir]).stdout;
+    expect(described).toMatch(/^go:\s+go1\.\d+/m);
+    expect(described).toMatch(/^  dep github\.com\/fluent\/fluent-bit-go /m);
   });
 });
 
