@@ -42,4 +42,8 @@ export { parseLogLevel, type HostLogger, type LogLevelName } from './logging.js'
 export { startHttpServer, MAX_BODY_BYTES, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
 export { registerPipelineMetrics, type RegisteredMetrics, type PrometheusFlavour } from './http/prometheus.js';
 export { TOKEN_ENV } from './http/auth.js';
+export { MAX_PLUGIN_BYTES } from './plugins/install.js';
+export { LocalPluginManager, type PluginList, type InstallAnswer, type DeleteAnswer } from './plugins/manager.js';
+export type { PluginEntry } from './plugins/catalog.js';
+export { PluginStoreError } from './plugins/store-error.js';
 export type { ServiceSpec, HttpServiceSpec, StorageSpec } from './plan/service.js';

@@ -1,6 +1,7 @@
 /**
  * The flbhost command: Fluent Bit's command line (run a pipeline from a
- * config file and/or flags) plus `flbhost inspect PLUGIN.so`.
+ * config file and/or flags) plus `flbhost inspect PLUGIN.so` and
+ * `flbhost plugins ...` (plugin management: plugins.ts).
  *
  * Exit codes: 0 success; 1 a plugin or the configuration failed (at load,
  * init, or in --dry-run), or a stop signal made it exit at once (a second
@@ -15,12 +16,14 @@ import { pino } from 'pino';
 import { FlbhostError } from '../errors.js';
 import { formatInspectReport, inspectPlugin } from '../proxy/inspect.js';
 import { parseArgs, UsageError } from './args.js';
+import { pluginsCommand } from './plugins.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand } from './run.js';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE } from './run.js';
 
 const USAGE = `Usage: flbhost [OPTIONS]
        flbhost inspect PLUGIN.so [--json]
+       flbhost plugins list|describe NAME|install PATH|delete NAME (--dir DIR | --url URL)
 
 Runs Fluent Bit proxy plugins (Go or C .so files) in pipelines, with
 Fluent Bit's command line and config formats.
@@ -44,6 +47,15 @@ Options (as Fluent Bit spells them):
 Commands:
   inspect PLUGIN.so      print a plugin's name, type, description, exported
                          FLBPlugin* symbols and Go build information (--json)
+  plugins list           the plugins in a plugin directory (--dir DIR) or of a
+                         running flbhost (--url URL): id, name, kind, version,
+                         instances (--json)
+  plugins describe NAME  one plugin, with what inspect shows (NAME: an id such
+                         as out_loki@v2.9.1, or a registered name)
+  plugins install PATH   probe a .so in a child process, then install it as
+                         NAME@VERSION.so (--name N, --version V; with --url the
+                         file is uploaded; token: --token or FLBHOST_HTTP_TOKEN)
+  plugins delete NAME    delete an installed plugin (refused while in use)
 
 flbhost runs until SIGTERM, SIGINT or SIGQUIT (or until every input has
 finished, e.g. stdin at EOF), then stops gracefully: pending data gets the
@@ -86,6 +98,7 @@ async function inspectCommand(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'inspect') return inspectCommand(argv.slice(1));
+  if (argv[0] === 'plugins') return pluginsCommand(argv.slice(1));
   if (argv.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return EXIT_USAGE;

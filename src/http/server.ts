@@ -22,6 +22,7 @@ import * as endpoints from './endpoints.js';
 import { jsonError, type EndpointContext, type Reply } from './endpoints.js';
 import { HealthTracker } from './health.js';
 import { pipelineRegistry } from './prometheus.js';
+import { PLUGINS_PATH, PluginEndpoints } from './plugin-endpoints.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -46,6 +47,10 @@ export interface HttpServerOptions {
    * command reads its config file). Without it, the endpoint answers 501.
    */
   reload?: () => Promise<ReloadReport>;
+  /** Where /api/v1/plugins installs plugins (default: the pipeline's Plugins_Dir; unset: it only lists). */
+  pluginsDir?: string;
+  /** The largest plugin /api/v1/plugins accepts (default MAX_PLUGIN_BYTES, 256 MiB). */
+  maxPluginBytes?: number;
 }
 
 export interface RunningHttpServer {
@@ -61,13 +66,15 @@ type Handler = (context: EndpointContext, request: IncomingMessage, body: Buffer
 interface Route {
   methods: string[];
   handler: Handler;
-  /** Its methods other than GET and HEAD change state: they pass the token guard and may read a body. */
+  /** Changes state (its methods other than GET and HEAD): passes the token guard, may read a body. */
   mutating?: boolean;
+  /** The handler reads the body itself (an upload, streamed), up to this many bytes; the server reads none. */
+  ownBody?: number;
 }
 
 const READ = ['GET', 'HEAD'];
 
-function routesFor(healthCheck: boolean, storageMetrics: boolean, reload: HttpServerOptions['reload']): Map<string, Route> {
+function routesFor(healthCheck: boolean, storageMetrics: boolean, reload: HttpServerOptions['reload'], plugins: PluginEndpoints): Map<string, Route> {
   const routes = new Map<string, Route>([
     ['/', { methods: READ, handler: () => endpoints.root() }],
     ['/api/v1/uptime', { methods: READ, handler: (c) => endpoints.uptime(c) }],
@@ -82,6 +89,27 @@ function routesFor(healthCheck: boolean, storageMetrics: boolean, reload: HttpSe
         methods: [...READ, 'POST', 'PUT'],
         mutating: true,
         handler: (c, request) => (READ.includes(request.method ?? 'GET') ? endpoints.reloadCount(c) : endpoints.reload(c, reload)),
+      },
+    ],
+    [
+      PLUGINS_PATH,
+      {
+        methods: [...READ, 'POST'],
+        mutating: true,
+        ownBody: plugins.maxBytes,
+        handler: (_c, request) => (request.method === 'POST' ? plugins.install(request, request.socket.remoteAddress ?? '?') : plugins.list()),
+      },
+    ],
+    // One path segment after it: the plugin's id or registered name.
+    [
+      `${PLUGINS_PATH}/:name`,
+      {
+        methods: [...READ, 'DELETE'],
+        mutating: true,
+        handler: (_c, request) => {
+          const name = new URL(request.url ?? '/', 'http://flbhost').pathname.slice(PLUGINS_PATH.length + 1);
+          return request.method === 'DELETE' ? plugins.remove(name) : plugins.describe(name);
+        },
       },
     ],
   ]);
@@ -106,7 +134,8 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     health,
     prometheus: { v1: await pipelineRegistry(pipeline, 'v1'), v2: await pipelineRegistry(pipeline, 'v2') },
   };
-  const routes = routesFor(healthCheck, pipeline.settings.storage.metrics, options.reload);
+  const plugins = new PluginEndpoints(pipeline, logger, { dir: options.pluginsDir ?? pipeline.settings.pluginsDir, maxBytes: options.maxPluginBytes });
+  const routes = routesFor(healthCheck, pipeline.settings.storage.metrics, options.reload, plugins);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -138,13 +167,15 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
     }
     const raw = (request.url ?? '').split('?')[0]!;
     if (/(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\/i.test(raw)) return send(response, jsonError(400, 'path segments such as .. and encoded separators are refused'));
-    const route = routes.get(path);
+    // A path one segment below a known one may be a parameter route (`/api/v1/plugins/:name`).
+    const route = routes.get(path) ?? routes.get(path.replace(/\/[^/]+$/, '/:name'));
     if (!route) return send(response, jsonError(404, 'not found', { path }));
     if (!route.methods.includes(method)) {
       return send(response, { ...jsonError(405, `${method} is not allowed here; use ${route.methods.join(' or ')}`), headers: { 'content-type': 'application/json', allow: route.methods.join(', ') } });
     }
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) return send(response, jsonError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`), true);
+    const bodyLimit = route.ownBody ?? MAX_BODY_BYTES;
+    if (declared > bodyLimit) return send(response, jsonError(413, `the request body is larger than ${bodyLimit} bytes`), true);
     const mutating = route.mutating === true && !READ.includes(method);
     if (mutating) {
       const decision = guard.check(request.headers.authorization);
@@ -156,6 +187,11 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
         return send(response, reply, true);
       }
       logger.info(`http: ${method} ${path} from ${who}: token accepted`);
+    }
+    if (route.ownBody !== undefined) {
+      // Whatever the handler left unread (a refused upload) is not worth draining: close.
+      const reply = await route.handler(context, request, Buffer.alloc(0));
+      return send(response, reply, !request.complete);
     }
     const body = await readBody(request, mutating ? MAX_BODY_BYTES : 0);
     if (body === 'too large') return send(response, jsonError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`), true);

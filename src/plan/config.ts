@@ -54,6 +54,12 @@ export interface ServiceConfig {
   httpToken?: string;
   /** `Hot_Reload`: SIGHUP and POST/PUT /api/v2/reload reload the configuration (default off). */
   hotReload?: boolean | string;
+  /**
+   * `Plugins_Dir` (flbhost's own): the directory the plugin management API and
+   * `flbhost plugins` install .so files into (relative: to the working
+   * directory). Unset: plugins can be listed, not installed or deleted.
+   */
+  pluginsDir?: string;
 }
 
 export interface InputConfig {

@@ -22,6 +22,8 @@ export interface ServiceSpec {
   http: HttpServiceSpec;
   /** Hot_Reload: SIGHUP and /api/v2/reload reload the configuration. */
   hotReload: boolean;
+  /** Plugins_Dir, as written (src/plugins resolves it); unset: installing and deleting plugins is off. */
+  pluginsDir?: string;
 }
 
 /** The [SERVICE] HTTP_* and health check settings (Fluent Bit's keys; the listen default differs). */
@@ -97,6 +99,7 @@ export const SERVICE_KEYS: Record<string, keyof ServiceConfig> = {
   hc_period: 'hcPeriod',
   http_token: 'httpToken',
   hot_reload: 'hotReload',
+  plugins_dir: 'pluginsDir',
 };
 
 type ServiceValue = string | number | boolean;
@@ -104,7 +107,8 @@ type ServiceValue = string | number | boolean;
 /** Parses one service value; `where` starts the error message ("fluent-bit.conf:3: flush"). */
 export function parseServiceValue<K extends keyof ServiceConfig>(field: K, value: ServiceValue, where: string): unknown {
   switch (field) {
-    case 'storagePath': {
+    case 'storagePath':
+    case 'pluginsDir': {
       const path = String(value).trim();
       if (path === '') throw new ConfigError(`${where}: the value is empty`);
       return path;
@@ -194,5 +198,6 @@ export function planService(config: ServiceConfig = {}): ServiceSpec {
       token: config.httpToken === undefined ? undefined : (parseServiceValue('httpToken', config.httpToken, 'service.http_token') as string),
     },
     hotReload: storage('hotReload', 'hot_reload') as boolean,
+    pluginsDir: config.pluginsDir === undefined ? undefined : (parseServiceValue('pluginsDir', config.pluginsDir, 'service.plugins_dir') as string),
   };
 }

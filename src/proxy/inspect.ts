@@ -2,7 +2,7 @@
  * `flbhost inspect`: what a plugin .so is, without running an instance.
  * Loading it does run its Register (and, for Go, its runtime start-up).
  */
-import { loadPlugin, PROXY_SYMBOLS } from './library.js';
+import { loadPlugin, PROXY_SYMBOLS, type LoadOptions } from './library.js';
 import type { GoBuildInfo } from './go-buildinfo.js';
 import type { HostLogger } from '../logging.js';
 
@@ -22,8 +22,14 @@ export interface InspectReport {
   go: GoBuildInfo | null;
 }
 
-export async function inspectPlugin(path: string, logger?: HostLogger): Promise<InspectReport> {
-  const lib = await loadPlugin(path, { logger });
+/**
+ * `options.backend`: what loads it. The default loads it into this process
+ * (after a probe); the plugin management API passes the isolation backend,
+ * so that listing a directory of plugins probes each in a child and loads
+ * none of them into the server.
+ */
+export async function inspectPlugin(path: string, logger?: HostLogger, options: Pick<LoadOptions, 'backend'> = {}): Promise<InspectReport> {
+  const lib = await loadPlugin(path, { logger, backend: options.backend });
   const exports = PROXY_SYMBOLS.filter((symbol) => lib.exports.includes(symbol));
   const notes: string[] = [];
   if (lib.kind === 'output') {
