@@ -61,8 +61,9 @@ flbhost runs until SIGTERM, SIGINT or SIGQUIT (or until every input has
 finished, e.g. stdin at EOF), then stops gracefully: pending data gets the
 Grace period (default 5 s). A second stop signal (another one, or the same
 one more than a second later) exits at once and says what each output was
-still owed. SIGHUP (reload: not supported yet), SIGUSR1 and SIGUSR2 are
-logged and ignored.
+still owed. SIGHUP reloads the configuration when [SERVICE] Hot_Reload is
+On (as POST /api/v2/reload does) and is logged and ignored otherwise;
+SIGUSR1 and SIGUSR2 are logged and ignored.
 
 Exit codes: 0 success; 1 a plugin or the configuration failed, or a second
 stop signal; 2 bad command line; 3 stopped with records that could not be
