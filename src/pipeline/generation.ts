@@ -161,7 +161,7 @@ export class PipelineGeneration extends EventEmitter {
       this.flushTimer.unref();
       for (const input of this.inputs) {
         input.once('end', () => {
-          if (this.inputs.length > 0 && this.inputs.every((i) => i.hasEnded)) this.emit('inputsEnded');
+          if (this.inputsEnded) this.emit('inputsEnded');
         });
         await input.start();
       }
@@ -223,6 +223,11 @@ export class PipelineGeneration extends EventEmitter {
    */
   heldChunks(): number {
     return this.store.size;
+  }
+
+  /** Every input has said it has no more data. */
+  get inputsEnded(): boolean {
+    return this.inputs.length > 0 && this.inputs.every((i) => i.hasEnded);
   }
 
   /** True from the end of start() until stop() begins. */

@@ -90,7 +90,11 @@ export class Pipeline extends EventEmitter {
   reload(config: PipelineConfig): Promise<ReloadReport> {
     if (this.reloading) return Promise.reject(new ReloadError('in progress', 'a reload is already in progress'));
     if (this.stopping || !this.current.running) return Promise.reject(new ReloadError('not running', 'the pipeline is not running: nothing to reload'));
-    this.reloading = this.switchTo(config).finally(() => (this.reloading = undefined));
+    this.reloading = this.switchTo(config).finally(() => {
+      this.reloading = undefined;
+      // Its inputs may have ended while it started (stdin closed mid-reload): said now, as it was not then.
+      if (this.current.running && this.current.inputsEnded) this.emit('inputsEnded');
+    });
     return this.reloading;
   }
 

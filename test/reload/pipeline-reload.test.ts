@@ -7,8 +7,9 @@
  * generation could not deliver within Grace reaches the new one.
  */
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
-import { ReloadError, type PipelineConfig } from '../../src/index.js';
+import { ReloadError, stdinInput, type PipelineConfig } from '../../src/index.js';
 import type { OutputPluginFactory } from '../../src/engine/plugin-api.js';
 import { pipelineHarness, sleep } from '../helpers/pipeline-harness.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
@@ -148,6 +149,30 @@ describe('Pipeline.reload', () => {
     await expect(waiting).rejects.toThrow(/lib input 'audit' is not in the reloaded configuration; the record was not taken/);
     expect(() => audit.push({ seq: 2 })).toThrow(/not in the reloaded configuration/);
     expect(() => p.input('audit')).toThrow(/no lib input named 'audit'; lib inputs: lib\.0/);
+  });
+
+  it("stdin across a reload: the line the old input had half read is completed by the new one, and stdin's end ends the pipeline", async () => {
+    const a = gatedOutput('a');
+    const b = recordingOutput('b');
+    const stream = new PassThrough();
+    const config = (output: string): PipelineConfig => ({ register: [stdinInput({ stream }), a.factory, b.factory], inputs: [{ name: 'stdin', tag: 'app' }], outputs: [{ name: output, match: '*' }] });
+    const p = pipeline(config('a'));
+    await p.start();
+    let ended = false;
+    p.on('inputsEnded', () => (ended = true));
+    stream.write('{"seq":1}\n{"seq":2}\n{"se');
+    await waitFor(() => a.pending > 0, 5000, 'a flush of the old output');
+    const reloading = p.reload(config('b'));
+    await sleep(50);
+    // The rest of the line the old stdin input had started, then the end, during the switch.
+    stream.end('q":3}\n{"seq":4}\n');
+    await sleep(50);
+    a.open();
+    await reloading;
+    await waitFor(() => ended, 5000, "'inputsEnded' after the reload");
+    await waitFor(() => b.delivered().length === 2, 5000, 'the records after the switch');
+    expect(seqs(a.delivered)).toEqual([1, 2]);
+    expect(seqs(b.delivered())).toEqual([3, 4]);
   });
 
   it('refuses a second reload while one runs, and a reload once stopped', async () => {
