@@ -13,6 +13,7 @@ export interface AppSpec {
   burst?: number;
   invalid?: number;
   labels?: boolean;
+  flat?: boolean;
   exit?: 'end' | 'exit' | 'natural' | 'keep';
   waitReady?: boolean;
 }
