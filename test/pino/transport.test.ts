@@ -36,7 +36,7 @@ describe('flbhost/pino with a real pino logger', () => {
     const base = 1767225600000;
     const log = (i: number) => {
       // time as pino writes it by default (epoch ms), fixed so it can be checked.
-      logger.child({ time: base + i * 13 })[(['info', 'warn', 'error', 'fatal'] as const)[i % 4]]({ seq: i, user: { id: i % 7, tags: ['a', `t${i}`] } }, `line ${i}`);
+      logger.child({ time: base + i * 13 })[(['info', 'warn', 'error', 'fatal'] as const)[i % 4]!]({ seq: i, user: { id: i % 7, tags: ['a', `t${i}`] } }, `line ${i}`);
     };
     for (let i = 0; i < 5_000; i++) {
       log(i);
