@@ -56,9 +56,15 @@ export function runApp(spec: AppSpec, timeoutMs = 60_000, whileRunning?: (child:
   });
 }
 
+/**
+ * flbhost's JSON lines in stderr. An isolated plugin's own stderr (a Go
+ * panic's trace) is passed through on the same fd by another writer, so a
+ * log line may follow a partial line of it: each is looked for within lines.
+ */
 function jsonLines(text: string): Array<Record<string, unknown>> {
   return text
     .split('\n')
+    .map((line) => line.slice(Math.max(0, line.indexOf('{"level":'))))
     .filter((line) => line.startsWith('{'))
     .flatMap((line) => {
       try {
