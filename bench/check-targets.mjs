@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The parts of the report that carry targets; each must be present with its targets. */
-const JUDGED = ['flush', 'input', 'pipeline', 'isolation', 'storage'];
+const JUDGED = ['flush', 'input', 'pipeline', 'isolation', 'pino', 'storage'];
 
 /**
  * Comparisons with Fluent Bit: each may be skipped (no binary: a failure, with

@@ -16,6 +16,7 @@ import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
 import { isolationBench } from './isolation-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
+import { pinoBench } from './pino-bench.mjs';
 import { storageBench } from './storage-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,6 +49,7 @@ const report = {
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
   isolation: await isolationBench(scale),
+  pino: await pinoBench(scale),
   // Its target against Fluent Bit is skipped, or left out, as the comparison is.
   storage: storageBench(scale),
   // Skipped (and says so) unless a Fluent Bit binary is available; left out
