@@ -201,7 +201,7 @@ std::string ChunkBuilder::Classify(const uint8_t* line, const uint8_t* end) {
   JsonValueParser parser(scratch_, options_.max_depth + 2);
   parser.set_origin(line);
   const uint8_t* after = parser.Value(line, end, 0);
-  if (after == nullptr) return InvalidJson(parser.error(), options_.max_depth + 2);
+  if (after == nullptr) return InvalidJson(parser.error(), options_.max_depth);
   after = SkipJsonBlanks(after, end);
   if (after != end) return "invalid JSON: unexpected data after the JSON value at column " + std::to_string(after - line + 1);
   if (*line != '[') return kNotAnEvent;

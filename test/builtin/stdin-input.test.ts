@@ -72,6 +72,18 @@ describe('stdin input', () => {
     expect(warnings[0]!.msg).toMatch(/^line 2: .*; skipped$/);
   });
 
+  it('parses a large batch off the JS thread, pausing the stream meanwhile, in order', async () => {
+    const { stream, sink, plugin } = await startStdin([['format', 'json']]);
+    const big = Array.from({ length: 4000 }, (_, i) => `{"i":${i},"pad":"${'p'.repeat(60)}"}`).join('\n') + '\n'; // ~290 KB: one batch
+    stream.write(big);
+    expect(stream.isPaused()).toBe(true);
+    stream.write('{"i":4000}\nbad\n');
+    stream.end('{"i":4001}\n');
+    await waitFor(() => sink.ended === 1);
+    expect(sink.all.map((event) => event.record.i)).toEqual(Array.from({ length: 4002 }, (_, i) => i));
+    expect(plugin.skipped).toBe(1);
+  });
+
   it('reassembles lines split anywhere, even inside a UTF-8 character', async () => {
     const { stream, sink } = await startStdin([['format', 'json']]);
     const bytes = Buffer.from('{"word":"héllo wörld"}\n{"n":2}\r\n{"last":"no newline"}');
