@@ -80,7 +80,7 @@ describe('stdin input', () => {
     stream.write('{"i":4000}\nbad\n');
     stream.end('{"i":4001}\n');
     await waitFor(() => sink.ended === 1);
-    expect(sink.all.map((event) => event.record.i)).toEqual(Array.from({ length: 4002 }, (_, i) => i));
+    expect(sink.all.map((event) => (event.record as { i: number }).i)).toEqual(Array.from({ length: 4002 }, (_, i) => i));
     expect(plugin.skipped).toBe(1);
   });
 
