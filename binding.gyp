@@ -10,7 +10,13 @@
         "native/host_api.cc",
         "native/input_instance.cc",
         "native/instance_properties.cc",
+        "native/json_addon.cc",
+        "native/json_event_time.cc",
+        "native/json_lines.cc",
+        "native/json_number.cc",
+        "native/json_value.cc",
         "native/library.cc",
+        "native/msgpack_buffer.cc",
         "native/output_instance.cc",
         "native/plugin_thread.cc"
       ],

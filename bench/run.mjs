@@ -15,6 +15,7 @@ import { fluentBitCompare, locateFluentBit } from './fluent-bit-compare.mjs';
 import { flushBench } from './flush-bench.mjs';
 import { inputBench } from './input-bench.mjs';
 import { isolationBench } from './isolation-bench.mjs';
+import { jsonStdinBench } from './json-stdin-bench.mjs';
 import { pipelineBench } from './pipeline-bench.mjs';
 import { pinoBench } from './pino-bench.mjs';
 import { storageBench } from './storage-bench.mjs';
@@ -48,6 +49,8 @@ const report = {
   flush: await flushBench(scale),
   input: await inputBench(scale),
   pipeline: await pipelineBench(scale),
+  // JSON lines on stdin into a C output: the native parser against the JS path, in one run.
+  json_stdin: jsonStdinBench(scale),
   isolation: await isolationBench(scale),
   pino: await pinoBench(scale),
   // Its target against Fluent Bit is skipped, or left out, as the comparison is.

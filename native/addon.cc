@@ -16,6 +16,7 @@
 #include "env_channel.h"
 #include "host_api.h"
 #include "input_instance.h"
+#include "json_addon.h"
 #include "library.h"
 #include "output_instance.h"
 #include "plugin_thread.h"
@@ -139,6 +140,9 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("loadLibrary", &Addon::LoadLibrary),
         InstanceMethod("setLogHandler", &Addon::SetLogHandler),
         InstanceMethod("setInputHandler", &Addon::SetInputHandler),
+        InstanceMethod("jsonLinesToChunks", &Addon::JsonLinesToChunks),
+        InstanceMethod("jsonLinesToChunksAsync", &Addon::JsonLinesToChunksInPool),
+        InstanceMethod("jsonToMsgpack", &Addon::JsonToMsgpack),
         InstanceValue("NativeLibrary", library_class_.Value()),
         InstanceValue("NativeOutput", output_class_.Value()),
         InstanceValue("NativeInput", input_class_.Value()),
@@ -150,6 +154,11 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   const std::shared_ptr<EnvChannel>& channel() const { return channel_; }
+
+  // JSON to MessagePack (json_addon.cc): no per-environment state.
+  Napi::Value JsonLinesToChunks(const Napi::CallbackInfo& info) { return JsonLinesToChunksSync(info); }
+  Napi::Value JsonLinesToChunksInPool(const Napi::CallbackInfo& info) { return JsonLinesToChunksAsync(info); }
+  Napi::Value JsonToMsgpack(const Napi::CallbackInfo& info) { return JsonValueToMsgpack(info); }
   Napi::FunctionReference& library_class() { return library_class_; }
   Napi::FunctionReference& output_class() { return output_class_; }
   Napi::FunctionReference& input_class() { return input_class_; }

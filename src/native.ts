@@ -198,6 +198,44 @@ export interface NativeAddon {
    * malformed data that followed them, if any.
    */
   setInputHandler(handler: (instanceId: number, chunk: Buffer, events: number, format: number, failure?: NativeChunkFailure) => void): void;
+  /**
+   * JSON lines (newline-separated: records, `[time, record]` or
+   * `[[time, metadata], record]`) to chunks of events, on the calling
+   * thread. Exactness rules: docs/json.md.
+   */
+  jsonLinesToChunks(data: Uint8Array, options?: NativeJsonLinesOptions): NativeJsonLinesResult;
+  /** jsonLinesToChunks on the libuv pool; `data` must not change until it settles. */
+  jsonLinesToChunksAsync(data: Uint8Array, options?: NativeJsonLinesOptions): Promise<NativeJsonLinesResult>;
+  /** One JSON value (blanks around it allowed) as MessagePack; throws a SyntaxError-named Error. */
+  jsonToMsgpack(data: Uint8Array, maxDepth?: number): Buffer;
+}
+
+/** Options of jsonLinesToChunks (native/json_lines.h). */
+export interface NativeJsonLinesOptions {
+  /** Number of the batch's first line (default 1): problems carry line numbers from it. */
+  firstLine?: number;
+  /** Longer lines (bytes) are reported and skipped (default 16 MiB). */
+  maxLineBytes?: number;
+  /** A chunk is closed once it reaches this many bytes (default 2 MiB). */
+  maxChunkBytes?: number;
+  /** Objects and arrays nested deeper are refused (default 100). */
+  maxDepth?: number;
+}
+
+/** One chunk of events made from JSON lines: valid by construction. */
+export interface NativeJsonChunk {
+  /** Owns its memory (no copy was made handing it to JS). */
+  data: Buffer;
+  events: number;
+  format: 'v1' | 'v2';
+}
+
+export interface NativeJsonLinesResult {
+  chunks: NativeJsonChunk[];
+  /** Lines that are not events: 1-based line number and why. */
+  problems: Array<{ line: number; message: string }>;
+  /** Lines seen: every newline, plus a last line without one. */
+  lines: number;
 }
 
 export interface NativeChunkFailure {

@@ -4,13 +4,14 @@
  */
 import { EventTime } from '../events/event-time.js';
 import type { PluginContext } from '../engine/plugin-api.js';
+import { jsonToMsgpack } from './json-chunks.js';
 import { PropertyReader } from './property-reader.js';
 
 export interface DummySettings {
-  /** The record every event carries. */
-  record: Record<string, unknown>;
-  /** v2 metadata of every event. */
-  metadata: Record<string, unknown>;
+  /** The record every event carries, as MessagePack (a map), parsed once at init. */
+  record: Uint8Array;
+  /** v2 metadata of every event, as MessagePack (a map; 0x80 when empty). */
+  metadata: Uint8Array;
   /** Generations before the input ends; 0 = unlimited. */
   samples: number;
   /** Generations per second. */
@@ -56,23 +57,30 @@ export function readDummySettings(ctx: PluginContext): DummySettings {
   };
 }
 
+/** First bytes of a MessagePack map: fixmap, map16, map32. */
+function isMap(bytes: Uint8Array): boolean {
+  const first = bytes[0]!;
+  return (first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf;
+}
+
 /**
+ * The object as MessagePack, with the JSON rules of every JSON input
+ * (json-chunks.ts: exact 64-bit integers, byte-exact strings).
+ *
  * Fluent Bit warns and falls back to the default on bad JSON; a typo in a
  * test record is better reported than silently replaced, so here it is an
  * error.
  */
-function readJsonObject(properties: PropertyReader, key: string, fallback: string): Record<string, unknown> {
+function readJsonObject(properties: PropertyReader, key: string, fallback: string): Uint8Array {
   const text = properties.string(key, fallback);
-  let parsed: unknown;
+  let parsed: Uint8Array;
   try {
-    parsed = JSON.parse(text);
+    parsed = jsonToMsgpack(text);
   } catch (error) {
     throw properties.error(key, text, `is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw properties.error(key, text, 'is not a JSON object');
-  }
-  return parsed as Record<string, unknown>;
+  if (!isMap(parsed)) throw properties.error(key, text, 'is not a JSON object');
+  return parsed;
 }
 
 /** interval_sec/interval_nsec win over rate, as in Fluent Bit. */

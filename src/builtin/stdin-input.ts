@@ -8,9 +8,11 @@
  * `[` as the first non-blank byte means JSON, anything else MessagePack).
  * `buffer_size` bounds one line or one MessagePack value (default 16M).
  *
- * Each 'data' chunk becomes one batch. When the engine answers a batch with
- * false the stream is paused, and resume() lets it flow again: a fast
- * producer is slowed down at the pipe instead of buffered in memory.
+ * Each 'data' chunk becomes one batch: its whole lines are parsed in one
+ * native call straight into chunks of events (json-chunks.ts; a large batch
+ * on the libuv pool, the stream paused meanwhile). When the engine answers a
+ * batch with false the stream is paused, and resume() lets it flow again: a
+ * fast producer is slowed down at the pipe instead of buffered in memory.
  */
 import type { Readable } from 'node:stream';
 import type { InputContext, InputPlugin, InputPluginFactory } from '../engine/plugin-api.js';
@@ -46,6 +48,8 @@ export class StdinInput implements InputPlugin {
   private corrupt = false;
   private paused = false;
   private finished = false;
+  /** A batch is being parsed off the JS thread: the stream is paused until it is handed over. */
+  private parsing = false;
 
   constructor(private readonly stream: Readable) {}
 
@@ -82,7 +86,7 @@ export class StdinInput implements InputPlugin {
 
   resume(): void {
     this.paused = false;
-    if (this.ctx && !this.finished) this.stream.resume();
+    if (this.ctx && !this.finished && !this.parsing) this.stream.resume();
   }
 
   exit(): void {
@@ -146,10 +150,25 @@ export class StdinInput implements InputPlugin {
     this.finish();
   };
 
-  /** Returns what the sink said: false means slow down. */
+  /** Returns what the sink said: false means slow down (and false while a batch is parsed off the thread). */
   private takeJson(bytes: Buffer): boolean {
-    this.lines ??= new JsonLinesReader(this.maxValueBytes);
-    return this.handOver(this.lines.push(bytes));
+    this.lines ??= new JsonLinesReader(this.maxValueBytes, this.ctx!.chunkSize || DEFAULT_RUN_BYTES);
+    const result = this.lines.push(bytes);
+    if (!(result instanceof Promise)) return this.handOver(result);
+    this.parsing = true;
+    result.then(
+      (parsed) => {
+        this.parsing = false;
+        const accepted = this.handOver(parsed);
+        // Paused by the engine meanwhile, or by this answer: its resume() lets the stream go.
+        if (accepted && !this.paused && !this.finished) this.stream.resume();
+      },
+      (error: unknown) => {
+        this.parsing = false;
+        this.onError(error as Error);
+      },
+    );
+    return false;
   }
 
   private handOver(result: LinesResult): boolean {
@@ -157,7 +176,9 @@ export class StdinInput implements InputPlugin {
       this.skippedLines++;
       this.ctx!.logger.warn({ line: problem.line }, `line ${problem.line}: ${problem.message}; skipped`);
     }
-    return result.events.length === 0 || this.ctx!.sink.events(result.events);
+    let accepted = true;
+    for (const chunk of result.chunks) accepted = this.ctx!.sink.chunk(chunk) && accepted;
+    return accepted;
   }
 
   private takeMsgpack(bytes: Buffer): boolean {

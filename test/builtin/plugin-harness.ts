@@ -31,8 +31,14 @@ export class RecordingSink implements InputSink {
     return this.accepting;
   }
 
+  /** Kept as it is, and decoded into `batches` (one per chunk) so that `all` shows its events. */
   chunk(chunk: Chunk): boolean {
     this.chunks.push(chunk);
+    this.batches.push(
+      decodeChunk(chunk.data, 't').events.map(({ time, record, metadata }) =>
+        ({ time, record, metadata: Object.keys(metadata).length > 0 ? metadata : undefined }),
+      ),
+    );
     return this.accepting;
   }
 

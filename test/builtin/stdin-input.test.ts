@@ -32,7 +32,9 @@ describe('stdin input', () => {
     stream.write('{"a":1}\n{"b":"two"}\n\n{"c":[3]}\n');
     await waitFor(() => sink.batches.length === 1);
     expect(sink.batches[0]!.map((event) => event.record)).toEqual([{ a: 1 }, { b: 'two' }, { c: [3] }]);
-    expect(sink.batches[0]![0]!.time).toBeUndefined(); // stamped "now" when encoded
+    // Stamped "now" when parsed.
+    const seconds = (sink.batches[0]![0]!.time as EventTime).seconds;
+    expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(5);
     expect(sink.ended).toBe(0);
     stream.end();
     await waitFor(() => sink.ended === 1);
@@ -68,6 +70,18 @@ describe('stdin input', () => {
     const warnings = logs.filter((line) => line.level === WARN);
     expect(warnings.map((line) => line.line)).toEqual([2, 4, 5, 6]);
     expect(warnings[0]!.msg).toMatch(/^line 2: .*; skipped$/);
+  });
+
+  it('parses a large batch off the JS thread, pausing the stream meanwhile, in order', async () => {
+    const { stream, sink, plugin } = await startStdin([['format', 'json']]);
+    const big = Array.from({ length: 4000 }, (_, i) => `{"i":${i},"pad":"${'p'.repeat(60)}"}`).join('\n') + '\n'; // ~290 KB: one batch
+    stream.write(big);
+    expect(stream.isPaused()).toBe(true);
+    stream.write('{"i":4000}\nbad\n');
+    stream.end('{"i":4001}\n');
+    await waitFor(() => sink.ended === 1);
+    expect(sink.all.map((event) => (event.record as { i: number }).i)).toEqual(Array.from({ length: 4002 }, (_, i) => i));
+    expect(plugin.skipped).toBe(1);
   });
 
   it('reassembles lines split anywhere, even inside a UTF-8 character', async () => {
