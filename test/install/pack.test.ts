@@ -125,6 +125,27 @@ describe('the packed package', () => {
     }
   });
 
+  it('on a glibc older than the prebuilt needs: says so at install and at load, with what is missing to build', () => {
+    const project = newProject('old-glibc');
+    expect(npmInstall(project).status).toBe(0);
+    const installed = join(project, 'node_modules', 'flbhost');
+    const manifest = join(installed, 'prebuilds', `linux-${process.arch}-glibc`, 'prebuilt.json');
+    writeFileSync(manifest, JSON.stringify({ ...(JSON.parse(readFileSync(manifest, 'utf8')) as object), glibc: '99.0' }));
+    const tooOld = `the prebuilt binaries for linux-${process.arch}-glibc need glibc >= 99.0; this system has glibc `;
+
+    const rebuild = spawnSync(join(bin, 'npm'), ['rebuild', 'flbhost', '--foreground-scripts'], { cwd: project, env: cleanEnv(bin), encoding: 'utf8', timeout: 120_000 });
+    expect(rebuild.status).not.toBe(0);
+    expect(`${rebuild.stdout}\n${rebuild.stderr}`).toContain(tooOld);
+    expect(`${rebuild.stdout}\n${rebuild.stderr}`).toContain('missing: cmake (>= 3.15); a C compiler (cc); a C++ compiler (c++); make (or ninja).');
+
+    const script = join(project, 'load.mjs');
+    writeFileSync(script, `import { loadPlugin } from 'flbhost';\nawait loadPlugin(${JSON.stringify(inject('goPlugins').out_gjsonl)});\n`);
+    const load = spawnSync(process.execPath, [script], { cwd: project, env: cleanEnv(bin), encoding: 'utf8', timeout: 60_000 });
+    expect(load.status).not.toBe(0);
+    expect(load.stderr).toContain(`flbhost: no native addon to load: ${tooOld}`);
+    expect(load.stderr).toContain('`npm rebuild flbhost`');
+  });
+
   it('says exactly what is missing when it has to build from source and cannot', () => {
     const project = newProject('from-source');
     const install = npmInstall(project, { FLBHOST_BUILD_FROM_SOURCE: '1' });
