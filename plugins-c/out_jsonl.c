@@ -206,6 +206,8 @@ FLB_EXPORT int FLBPluginFlushCtx(void *ctx, const void *data, size_t len, char *
         jb_free(&b);
         return FLB_ERROR;
     }
+    pu_logf(&st->host, FLB_LOG_TRACE, "jsonl: flush of tag %s: %zu bytes",
+            tag ? tag : "", b.len);
     /* One write per flush: concurrent workers each append whole chunks. */
     if (b.len > 0 && pu_write_all(st->fd, b.data, b.len) != 0) {
         pu_logf(&st->host, FLB_LOG_ERROR, "jsonl: write to %s failed: %s",

@@ -3,10 +3,10 @@
  * knows its shape. Everything else imports from here, so a second backend
  * (a child process hosting the plugin, say) only has to provide these types.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { nativeBinaries } from './binaries.js';
+import { packageRoot } from './package-root.js';
 
 /** Numeric plugin type written by FLBPluginRegister. */
 export const PLUGIN_TYPE = { input: 1, output: 2, custom: 3 } as const;
@@ -250,11 +250,9 @@ export interface NativeError extends Error {
   dlerror?: string;
 }
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Where the addon is loaded from; FLBHOST_ADDON overrides (CI loads the node-gyp build this way). */
+/** Where the addon is loaded from (see binaries.ts for the rule). */
 export function addonPath(): string {
-  return process.env.FLBHOST_ADDON ?? join(packageRoot, 'build', 'Release', 'flbhost.node');
+  return nativeBinaries().addon;
 }
 
 let loaded: NativeAddon | undefined;
@@ -262,14 +260,7 @@ let loaded: NativeAddon | undefined;
 /** Loads the addon once per JS environment (each worker_thread loads its own). */
 export function nativeAddon(): NativeAddon {
   if (loaded) return loaded;
-  const path = addonPath();
-  if (!existsSync(path)) {
-    throw new Error(
-      `flbhost: the native addon is not built: ${path} does not exist.\n` +
-        `  Run \`npm install\` (or \`npm run build\`) in ${packageRoot}; building needs cmake and a C++ compiler.`,
-    );
-  }
-  const require = createRequire(import.meta.url);
-  loaded = require(path) as NativeAddon;
+  const require = createRequire(join(packageRoot, 'package.json'));
+  loaded = require(addonPath()) as NativeAddon;
   return loaded;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { addonPath } from '../src/native.js';
+import { nativeBinaries } from '../src/binaries.js';
 import { buildGoFixtures } from './helpers/go-fixtures.js';
 import { buildCalyptiaFixtures } from './helpers/calyptia-fixtures.js';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ export default function setup(project: TestProject): void {
     const more = rebuiltFor.length > 1 ? ` and ${rebuiltFor.length - 1} more` : '';
     console.log(`dist/ was older than ${rebuiltFor[0]}${more}: rebuilt it`);
   }
-  for (const required of [addonPath(), cPlugin('out_jsonl'), join(repoRoot, 'dist', 'index.js')]) {
+  for (const required of [nativeBinaries().addon, cPlugin('out_jsonl'), join(repoRoot, 'dist', 'index.js'), join(repoRoot, 'dist', 'index.cjs')]) {
     if (!existsSync(required)) {
       throw new Error(`${required} is missing: run \`npm install\` (or \`npm run build\`) before the tests`);
     }

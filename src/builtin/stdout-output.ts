@@ -6,6 +6,12 @@
  * A flush settles once the stream took the bytes (and drained, when it said
  * its buffer was full), so a slow reader slows the pipeline instead of
  * growing memory without bound.
+ *
+ * A reader that went away (EPIPE: `flbhost … | head`) never comes back: from
+ * then on the output discards what it is given and answers ok, as Fluent
+ * Bit's out_stdout does (it ignores write errors), saying so once at debug
+ * level. The flbhost command stops on it (cli/run.ts), as a Unix tool does.
+ * Any other write error is logged and retried.
  */
 import type { Writable } from 'node:stream';
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
@@ -29,6 +35,8 @@ class StdoutOutput implements OutputPlugin {
   private format: StdoutFormat = 'json_lines';
   private dateOptions: JsonDateOptions = { dateKey: 'date', dateFormat: 'double' };
   private ctx?: OutputContext;
+  /** The reader went away (EPIPE); nothing can be written any more. */
+  private closed = false;
 
   constructor(private readonly stream: Writable) {}
 
@@ -44,14 +52,24 @@ class StdoutOutput implements OutputPlugin {
 
   async flush(chunk: OutputChunk, ctx: OutputContext): Promise<FlushResult> {
     const text = this.render(chunk);
-    if (text.length === 0) return 'ok';
+    if (text.length === 0 || this.closed) return 'ok';
     try {
       await writeWithBackpressure(this.stream, text);
       return 'ok';
     } catch (error) {
+      if (this.closed || isClosedReader(error)) {
+        this.readerGone(error as Error);
+        return 'ok';
+      }
       ctx.logger.error({ err: error }, `cannot write to standard output: ${(error as Error).message}`);
       return 'retry';
     }
+  }
+
+  private readerGone(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx?.logger.debug(`standard output was closed (${(error as NodeJS.ErrnoException).code ?? error.message}): discarding what this output receives`);
   }
 
   exit(): void {
@@ -59,7 +77,8 @@ class StdoutOutput implements OutputPlugin {
   }
 
   private readonly onStreamError = (error: Error): void => {
-    this.ctx?.logger.debug({ err: error }, `standard output failed: ${error.message}`);
+    if (isClosedReader(error)) this.readerGone(error);
+    else this.ctx?.logger.debug({ err: error }, `standard output failed: ${error.message}`);
   };
 
   private render(chunk: OutputChunk): string | Uint8Array {
@@ -75,6 +94,11 @@ class StdoutOutput implements OutputPlugin {
         return `${objects.join('\n')}\n`;
     }
   }
+}
+
+/** The error of a write to a pipe or socket whose reader has gone. */
+export function isClosedReader(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
 /** A stdout factory writing to `options.stream` (for tests and embedding). */

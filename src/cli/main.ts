@@ -9,11 +9,9 @@
  * signals.ts); 2 the command line itself is wrong; 3 stopped with records
  * that could not be delivered within the Grace period.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { FlbhostError } from '../errors.js';
+import { FLBHOST_VERSION } from '../package-root.js';
 import { formatInspectReport, inspectPlugin } from '../proxy/inspect.js';
 import { parseArgs, UsageError } from './args.js';
 import { pluginsCommand } from './plugins.js';
@@ -69,11 +67,6 @@ Exit codes: 0 success; 1 a plugin or the configuration failed, or a second
 stop signal; 2 bad command line; 3 stopped with records that could not be
 delivered within Grace.`;
 
-function version(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 async function inspectCommand(args: string[]): Promise<number> {
   const json = args.includes('--json');
   const paths = args.filter((arg) => arg !== '--json');
@@ -119,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (args.version) {
-    process.stdout.write(`flbhost v${version()}\n`);
+    process.stdout.write(`flbhost v${FLBHOST_VERSION}\n`);
     return EXIT_OK;
   }
   return runCommand(args);

@@ -17,6 +17,7 @@ import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';
 import { installSignalPolicy, type StopSignal } from './signals.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import { isClosedReader } from '../builtin/stdout-output.js';
 
 export const EXIT_OK = 0;
 /** Also: a stop signal came before the pipeline started, or a second one came while it stopped (exited at once). */
@@ -162,6 +163,13 @@ export async function runCommand(args: CliArgs): Promise<number> {
       resolve(`nothing runs: ${why}`);
     };
     pipeline.once('inputsEnded', () => resolve('every input has finished'));
+    // `flbhost … -o stdout | head`: the reader went away. A Unix tool ends
+    // there; the stdout output discards from now on, and the rest of the
+    // pipeline gets its graceful stop. (Never removed: without a listener, a
+    // later EPIPE would be an unhandled 'error' event.)
+    process.stdout.on('error', (error) => {
+      if (isClosedReader(error)) resolve('standard output was closed');
+    });
     pipeline.on('reloaded', () => {
       syncHttpServer().catch((error: unknown) => {
         // The pipeline runs; only its HTTP server could not follow the new settings.

@@ -182,6 +182,10 @@ export class InputRunner extends EventEmitter implements BufferOwner {
       return false;
     }
     const { outputs, stored } = this.options.route(this, tag, chunk);
+    // One line per chunk at trace (-vv).
+    if (this.context.logger.level === 'trace') {
+      this.context.logger.trace({ tag, records: chunk.events, bytes: chunk.data.length, outputs: outputs.length }, `chunk: ${chunk.events} record(s) for ${outputs.length} output(s)`);
+    }
     if (stored) {
       this.storing.add(stored);
       const done = () => this.storing.delete(stored);

@@ -271,6 +271,10 @@ export class OutputRunner {
       c.latencyCount++;
       c.latencyTotal += latency;
       c.latencyMax = Math.max(c.latencyMax, latency);
+      // One line per flush at debug (-v), as Fluent Bit logs each task.
+      if (context.logger.level === 'debug' || context.logger.level === 'trace') {
+        context.logger.debug({ tag, records: stored.records, bytes: delivery.bytes, result, ms: Math.round(latency * 1000) / 1000 }, `flush: ${stored.records} record(s) → ${result}`);
+      }
       this.settleResult(delivery, result);
     }
     this.pump();

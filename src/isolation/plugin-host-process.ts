@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { NativeChunkFailure, NativeError, NativeInputStats, NativeLibraryInfo } from '../native.js';
 import { COMPLETION, FRAME, FrameBuilder, FrameSplitter, type FrameFields, type ReceivedFrame } from './protocol.js';
 import { StderrTail } from './stderr-tail.js';
-import { requirePluginHost } from './host-binary.js';
+import { requirePluginHost } from '../binaries.js';
 
 /** How a child ended. */
 export interface HostExit {

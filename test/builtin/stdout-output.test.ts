@@ -116,12 +116,22 @@ describe('stdout output', () => {
   });
 
   it('answers retry and logs when the stream fails, without an unhandled error event', async () => {
-    const stream = new CollectingWritable({ fail: Object.assign(new Error('broken pipe'), { code: 'EPIPE' }) });
+    const stream = new CollectingWritable({ fail: Object.assign(new Error('no space left'), { code: 'ENOSPC' }) });
     const { plugin, ctx, logs } = await stdoutWith([], stream);
     expect(await plugin.flush(outputChunk(EVENTS), ctx)).toBe('retry');
-    expect(logs.some((line) => line.level === 50 && line.msg.includes('broken pipe'))).toBe(true);
+    expect(logs.some((line) => line.level === 50 && line.msg.includes('no space left'))).toBe(true);
     await plugin.exit?.();
     expect(stream.listenerCount('error')).toBe(0);
+  });
+
+  it('discards and answers ok once the reader has gone (EPIPE), as Fluent Bit does, saying so once at debug level', async () => {
+    const stream = new CollectingWritable({ fail: Object.assign(new Error('broken pipe'), { code: 'EPIPE' }) });
+    const { plugin, ctx, logs } = await stdoutWith([], stream);
+    expect(await plugin.flush(outputChunk(EVENTS), ctx)).toBe('ok');
+    expect(await plugin.flush(outputChunk(EVENTS), ctx)).toBe('ok');
+    expect(logs.filter((line) => line.level >= 40)).toEqual([]);
+    expect(logs.filter((line) => line.level === 20 && line.msg.includes('standard output was closed (EPIPE)'))).toHaveLength(1);
+    await plugin.exit?.();
   });
 
   it('refuses an unknown format naming the instance and key', async () => {

@@ -3,19 +3,23 @@
  * tests run the compiled dist/, which `npx vitest run` does not build on its
  * own: without this, a test of a changed src/ file could pass against the old
  * code. The global setup rebuilds dist/ whenever a build input is newer than
- * dist/index.js (tsc rewrites every output on each build, so that file's
- * mtime is the time of the last build).
+ * dist/index.cjs (the build's last output, rewritten on each build, so its
+ * mtime is the time of the last complete build).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from './paths.js';
 
-export const distStamp = join(repoRoot, 'dist', 'index.js');
+export const distStamp = join(repoRoot, 'dist', 'index.cjs');
 
-/** Every file tsc -p tsconfig.build.json reads from the repository: src/ and both tsconfigs. */
+/**
+ * Every file the build of dist/ (scripts/build-js.mjs: tsc, then the CommonJS
+ * bundles of package.json's exports) reads from the repository: src/, both
+ * tsconfigs, package.json and the build script.
+ */
 export function buildInputs(): string[] {
-  const files = [join(repoRoot, 'tsconfig.json'), join(repoRoot, 'tsconfig.build.json')];
+  const files = ['tsconfig.json', 'tsconfig.build.json', 'package.json', join('scripts', 'build-js.mjs')].map((file) => join(repoRoot, file));
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -36,7 +40,7 @@ export function staleBuildInputs(): string[] {
 }
 
 /**
- * Builds dist/ with the repository's own TypeScript when it is stale.
+ * Builds dist/ (scripts/build-js.mjs) when it is stale.
  * Measured on the shared 2-core machine: a full `tsc -p tsconfig.build.json`
  * takes about 6 s of CPU (6.5 to 16 s wall under load), too much to pay on
  * every `vitest run` of one file, hence the mtime check (a few ms).
@@ -45,15 +49,14 @@ export function staleBuildInputs(): string[] {
 export function buildDistIfStale(): string[] {
   const stale = staleBuildInputs();
   if (stale.length === 0) return stale;
-  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-js.mjs')], { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
     // tsc emits even when it reports errors: date the stamp back so the next
     // run builds again instead of trusting a build that failed.
     if (existsSync(distStamp)) utimesSync(distStamp, 0, 0);
     const output = (error as { stdout?: string }).stdout || String(error);
-    throw new Error(`building dist/ failed (tsc -p tsconfig.build.json), the tests would run stale code:\n${output}`);
+    throw new Error(`building dist/ failed (scripts/build-js.mjs), the tests would run stale code:\n${output}`);
   }
   return stale;
 }
