@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The parts of the report that carry targets; each must be present with its targets. */
-const JUDGED = ['flush', 'input', 'pipeline', 'isolation', 'pino', 'storage'];
+const JUDGED = ['flush', 'input', 'pipeline', 'json_stdin', 'isolation', 'pino', 'storage'];
 
 /**
  * Comparisons with Fluent Bit: each may be skipped (no binary: a failure, with
@@ -69,6 +69,10 @@ export function benchFailures(report) {
       if (typeof target?.skipped === 'string' || typeof target?.error === 'string') continue;
       if (target?.met !== true) failures.push(`${part}.${name}: not met (${figures(target ?? {})})`);
     }
+  }
+  // The comparison's own targets, when it ran (skipped or left out: said below).
+  for (const [name, target] of Object.entries(report.versus_fluent_bit?.targets ?? {})) {
+    if (target?.met !== true) failures.push(`versus_fluent_bit.${name}: not met (${figures(target ?? {})})`);
   }
   for (const path of FLUENT_BIT_PARTS) {
     // Under a part that did not run at all (named above), it cannot be there.

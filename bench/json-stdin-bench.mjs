@@ -76,6 +76,15 @@ export function jsonStdinBench(scale = 1, runs = 3) {
       js,
       native_speedup_marginal: native.marginal_records_per_sec / js.marginal_records_per_sec,
       native_speedup_wall: js.wall_seconds / native.wall_seconds,
+      targets: {
+        // The target: at least twice the JS path's rate, on the marginal rate.
+        native_at_least_2x_js: {
+          target: 2,
+          measured: native.marginal_records_per_sec / js.marginal_records_per_sec,
+          wall_ratio: js.wall_seconds / native.wall_seconds,
+          met: native.marginal_records_per_sec / js.marginal_records_per_sec >= 2,
+        },
+      },
     };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };

@@ -28,6 +28,10 @@ function passingReport() {
         },
       },
     },
+    json_stdin: {
+      native: { marginal_records_per_sec: 7e5 },
+      targets: { native_at_least_2x_js: { target: 2, measured: 3.1, wall_ratio: 2.3, met: true } },
+    },
     isolation: {
       command: { isolated_ratio: 0.95 },
       targets: { isolated_at_least_0_9x_in_process: { target: 0.9, measured: 0.95, met: true } },
@@ -46,13 +50,27 @@ function passingReport() {
         ahead_of_fluent_bit_with_filesystem: { target: 1, measured: 1.3, wall_ratio: 1.5, met: true } as Record<string, unknown>,
       },
     },
-    versus_fluent_bit: { fluent_bit: 'Fluent Bit v4.0.0', cases: { workers_1: { flbhost_speedup_wall: 1.4 } } },
+    versus_fluent_bit: {
+      fluent_bit: 'Fluent Bit v4.0.0',
+      cases: { workers_1: { flbhost_speedup_wall: 1.4 } },
+      targets: { ahead_1_3x_at_2_workers: { target: 1.3, measured: 1.35, wall_ratio: 1.4, met: true } as Record<string, unknown> },
+    },
   };
 }
 
 describe('bench check', () => {
   it('passes a full-scale report where everything ran and every target was met', () => {
     expect(benchFailures(passingReport())).toEqual([]);
+  });
+
+  it("judges the comparison's own target and the JSON target", () => {
+    const report = passingReport();
+    report.versus_fluent_bit.targets.ahead_1_3x_at_2_workers = { target: 1.3, measured: 0.93, wall_ratio: 1.05, met: false };
+    report.json_stdin.targets.native_at_least_2x_js = { target: 2, measured: 1.5, wall_ratio: 1.4, met: false };
+    expect(benchFailures(report)).toEqual([
+      'json_stdin.native_at_least_2x_js: not met (target 2, measured 1.5, wall_ratio 1.4)',
+      'versus_fluent_bit.ahead_1_3x_at_2_workers: not met (target 1.3, measured 0.93, wall_ratio 1.05)',
+    ]);
   });
 
   it('names each target not met, with its figures', () => {
