@@ -25,6 +25,9 @@ JsonLinesOptions ReadOptions(const Napi::CallbackInfo& info) {
   options.max_chunk_bytes = size_t(number("maxChunkBytes", double(options.max_chunk_bytes)));
   double depth = number("maxDepth", options.max_depth);
   options.max_depth = depth < 1 ? 1 : depth > 10000 ? 10000 : int(depth);
+  Napi::Value time_key = object.Get("timeKey");
+  if (time_key.IsString()) options.time_key = time_key.As<Napi::String>().Utf8Value();
+  options.objects_only = object.Get("objectsOnly").ToBoolean().Value();
   return options;
 }
 

@@ -23,6 +23,22 @@ struct EventTimeValue {
 // False when the literal [begin, end) is out of range.
 bool EventTimeFromLiteral(const uint8_t* begin, const uint8_t* end, EventTimeValue* time);
 
+// The time of a record's time key (JsonLinesOptions::time_key): epoch
+// MILLISECONDS as a JSON number, pino's default `time`, read from the
+// literal's digits like the above: 1700000000123 is 1700000000 s and
+// 123000000 ns; a fraction keeps its first 6 digits (to the nanosecond).
+// With an exponent, the double it means. False when negative or when the
+// seconds are past kMaxEventSeconds (the member then stays in the record).
+bool EventTimeFromMillisLiteral(const uint8_t* begin, const uint8_t* end, EventTimeValue* time);
+
+// An RFC 3339 date-time, the string between the quotes of
+// pino.stdTimeFunctions.isoTime ("2023-11-14T22:13:20.123Z") or isoTimeNano
+// (9 fraction digits): YYYY-MM-DD, 'T' (or 't' or ' '), hh:mm:ss, an
+// optional fraction (its first 9 digits kept), then 'Z' (or 'z') or
+// +hh:mm / -hh:mm. False for anything else, for a date or time out of
+// range, and for a time before 1970 or past kMaxEventSeconds.
+bool EventTimeFromRfc3339(const uint8_t* begin, const uint8_t* end, EventTimeValue* time);
+
 // The current time (CLOCK_REALTIME), as records without a time get it.
 EventTimeValue EventTimeNow();
 

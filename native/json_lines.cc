@@ -28,6 +28,7 @@ constexpr char kNotAnEvent[] = "expected a JSON object, [time, record] or [[time
 constexpr char kRecordNotObject[] = "the record of [time, record] must be a JSON object";
 constexpr char kMetadataNotObject[] = "the metadata of [[time, metadata], record] must be a JSON object";
 constexpr char kTimeNotNumber[] = "the time of [time, record] must be a number of epoch seconds";
+constexpr char kNotAnObject[] = "expected a JSON object";
 
 bool IsLineBlank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -47,7 +48,12 @@ bool IsNumberStart(const uint8_t* p, const uint8_t* end) { return p < end && (*p
 // Events written into the current chunk, then closed into the result.
 class ChunkBuilder {
  public:
-  ChunkBuilder(JsonLinesResult& result, const JsonLinesOptions& options) : result_(result), options_(options) {}
+  ChunkBuilder(JsonLinesResult& result, const JsonLinesOptions& options) : result_(result), options_(options) {
+    if (!options.time_key.empty()) {
+      time_key_.StringHeader(options.time_key.size());
+      time_key_.Bytes(options.time_key.data(), options.time_key.size());
+    }
+  }
 
   // One trimmed, non-empty line. Returns "" or why it is not an event.
   std::string Line(const uint8_t* p, const uint8_t* end);
@@ -58,6 +64,8 @@ class ChunkBuilder {
  private:
   std::string Event(const uint8_t* p, const uint8_t* end, bool* shape_mismatch);
   std::string Classify(const uint8_t* p, const uint8_t* end);
+  std::string SyntaxProblem(const uint8_t* line, const uint8_t* end);
+  void TakeTime(size_t event_start, size_t record_at, const JsonMemberWatch& watch);
   void Header(bool v2_layout, const EventTimeValue& time);
   void ToV2();
   void Close();
@@ -67,6 +75,7 @@ class ChunkBuilder {
   JsonEventChunk chunk_;
   std::vector<size_t> starts_;  // offset of each event of the chunk (for a switch to v2)
   MsgpackBuffer scratch_;
+  MsgpackBuffer time_key_;  // options_.time_key as a MessagePack str; empty: no time key
 };
 
 void ChunkBuilder::Header(bool v2_layout, const EventTimeValue& time) {
@@ -101,6 +110,10 @@ void ChunkBuilder::Close() {
 }
 
 std::string ChunkBuilder::Line(const uint8_t* p, const uint8_t* end) {
+  if (options_.objects_only && *p != '{') {
+    std::string problem = SyntaxProblem(p, end);
+    return problem.empty() ? kNotAnObject : problem;
+  }
   size_t start = chunk_.data.size();
   bool shape_mismatch = false;
   std::string problem = Event(p, end, &shape_mismatch);
@@ -126,12 +139,22 @@ std::string ChunkBuilder::Event(const uint8_t* line, const uint8_t* end, bool* s
   };
   const uint8_t* p = line;
   if (*p == '{') {
+    size_t event_start = out.size();
     Header(chunk_.v2, EventTimeNow());
     if (chunk_.v2) out.Byte(0x80);
+    size_t record_at = out.size();
+    JsonMemberWatch watch;
+    if (time_key_.size() > 0) {
+      watch.key = time_key_.data();
+      watch.key_size = time_key_.size();
+      parser.set_watch(&watch);
+    }
     p = parser.Value(p, end, 0);
     if (p == nullptr) return syntax(p);
     p = SkipJsonBlanks(p, end);
-    return p == end ? std::string() : syntax(p);
+    if (p != end) return syntax(p);
+    if (watch.found) TakeTime(event_start, record_at, watch);
+    return "";
   }
   // Invalid JSON inside the metadata or record (or nested too deep): the line is not JSON at all.
   auto invalid = [&]() {
@@ -190,6 +213,37 @@ std::string ChunkBuilder::Event(const uint8_t* line, const uint8_t* end, bool* s
       chunk_.data.Bytes(event.data(), event.size());
     }
   }
+  return "";
+}
+
+// The time key's member (found by the parser): when its value is a time,
+// it becomes the event's time and leaves the record. The event was written
+// with the time now, before its record was parsed; that is overwritten.
+void ChunkBuilder::TakeTime(size_t event_start, size_t record_at, const JsonMemberWatch& watch) {
+  const uint8_t* value = watch.value_begin;
+  const uint8_t* value_end = watch.value_end;
+  EventTimeValue time;
+  bool taken = IsNumberStart(value, value_end) ? EventTimeFromMillisLiteral(value, value_end, &time)
+                                               : *value == '"' && EventTimeFromRfc3339(value + 1, value_end - 1, &time);
+  if (!taken) return;
+  MsgpackBuffer& out = chunk_.data;
+  out.Erase(watch.out_begin, watch.out_end - watch.out_begin);
+  out.DecrementMapCount(record_at);  // after the Erase: it may move what follows the header
+  // The EventTime is fixext8 (d7 00, then BE seconds and nanoseconds), after one array header (two for v2).
+  uint8_t* at = out.data() + event_start + (chunk_.v2 ? 2 : 1) + 2;
+  StoreBE32(at, time.seconds);
+  StoreBE32(at + 4, time.nanoseconds);
+}
+
+// "" when [line, end) is one JSON value, or why it is not.
+std::string ChunkBuilder::SyntaxProblem(const uint8_t* line, const uint8_t* end) {
+  scratch_.Truncate(0);
+  JsonValueParser parser(scratch_, options_.max_depth);
+  parser.set_origin(line);
+  const uint8_t* after = parser.Value(line, end, 0);
+  if (after == nullptr) return InvalidJson(parser.error(), options_.max_depth);
+  after = SkipJsonBlanks(after, end);
+  if (after != end) return "invalid JSON: unexpected data after the JSON value at column " + std::to_string(after - line + 1);
   return "";
 }
 

@@ -29,6 +29,15 @@ struct JsonLinesOptions {
   // A chunk is closed once it reaches this many bytes.
   size_t max_chunk_bytes = 2 * 1024 * 1024;
   int max_depth = kDefaultJsonMaxDepth;
+  // Non-empty: in a record line `{...}`, the first top-level member with
+  // this key whose value is epoch milliseconds (a JSON number) or an RFC
+  // 3339 string is the event's time, and is taken out of the record (pino's
+  // `time`). Any other value stays in the record and the event gets now.
+  // Only the first member with the key is looked at; duplicates stay.
+  std::string time_key;
+  // Only `{...}` lines are events; `[time, record]` lines are problems too
+  // ("expected a JSON object"): pino never writes them.
+  bool objects_only = false;
 };
 
 struct JsonLineProblem {

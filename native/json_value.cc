@@ -108,13 +108,24 @@ const uint8_t* JsonValueParser::Object(const uint8_t* p, const uint8_t* end, int
   for (;;) {
     if (p >= end) return Fail(p, "unexpected end of JSON in an object");
     if (*p != '"') return Fail(p, "expected a string key");
+    size_t key_at = out_.size();
     p = String(p, end);
     if (p == nullptr) return nullptr;
+    bool watched = depth == 1 && watch_ != nullptr && !watch_->found && out_.size() - key_at == watch_->key_size &&
+                   std::memcmp(out_.data() + key_at, watch_->key, watch_->key_size) == 0;
     p = SkipJsonBlanks(p, end);
     if (p >= end || *p != ':') return Fail(p, "expected ':' after a key");
     p = SkipJsonBlanks(p + 1, end);
+    const uint8_t* value_at = p;
     p = Value(p, end, depth);
     if (p == nullptr) return nullptr;
+    if (watched) {
+      watch_->found = true;
+      watch_->out_begin = key_at;
+      watch_->out_end = out_.size();
+      watch_->value_begin = value_at;
+      watch_->value_end = p;
+    }
     count++;
     p = SkipJsonBlanks(p, end);
     if (p < end && *p == ',') {
@@ -122,7 +133,13 @@ const uint8_t* JsonValueParser::Object(const uint8_t* p, const uint8_t* end, int
       continue;
     }
     if (p < end && *p == '}') {
+      size_t before = out_.size();
       out_.CloseMap(header, count);
+      if (depth == 1 && watch_ != nullptr && watch_->found) {
+        // A map16/map32 header moved the members up: the watched one too.
+        watch_->out_begin += out_.size() - before;
+        watch_->out_end += out_.size() - before;
+      }
       return p + 1;
     }
     return Fail(p, "expected ',' or '}' in an object");

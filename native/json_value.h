@@ -29,6 +29,23 @@ struct JsonError {
   size_t offset = 0;              // byte offset in the text where it was found
 };
 
+// One member of a top-level object to look for (a record's time key): the
+// parser reports where the first member with this key is, and the caller
+// decides whether to take it out (json_lines.cc). Only the object at depth 1
+// is searched, so the parser stays free of what the member means.
+struct JsonMemberWatch {
+  // The key as the parser writes it: a MessagePack str (header and bytes),
+  // so that a key written with escapes matches too.
+  const uint8_t* key = nullptr;
+  size_t key_size = 0;
+  // Set by the parser for the first member with the key:
+  bool found = false;
+  size_t out_begin = 0;  // where the member (key, then value) starts in the output
+  size_t out_end = 0;    // and ends
+  const uint8_t* value_begin = nullptr;  // its value in the text
+  const uint8_t* value_end = nullptr;
+};
+
 class JsonValueParser {
  public:
   JsonValueParser(MsgpackBuffer& out, int max_depth) : out_(out), max_depth_(max_depth) {}
@@ -43,6 +60,8 @@ class JsonValueParser {
 
   const JsonError& error() const { return error_; }
   void set_origin(const uint8_t* origin) { origin_ = origin; }
+  // Watch for a member of the top-level object (nullptr: none).
+  void set_watch(JsonMemberWatch* watch) { watch_ = watch; }
 
  private:
   const uint8_t* Object(const uint8_t* p, const uint8_t* end, int depth);
@@ -54,6 +73,7 @@ class JsonValueParser {
   MsgpackBuffer& out_;
   int max_depth_;
   const uint8_t* origin_ = nullptr;  // start of the text, for error offsets
+  JsonMemberWatch* watch_ = nullptr;
   JsonError error_;
 };
 

@@ -138,6 +138,34 @@ void MsgpackBuffer::Erase(size_t at, size_t length) {
   size_ -= length;
 }
 
+void MsgpackBuffer::DecrementMapCount(size_t at) {
+  uint8_t* p = data_ + at;
+  if (*p >= 0x81 && *p <= 0x8f) {
+    (*p)--;
+    return;
+  }
+  if (*p == 0xde) {
+    uint32_t count = (uint32_t(p[1]) << 8 | p[2]) - 1;
+    if (count < 16) {
+      Erase(at + 1, 2);
+      data_[at] = uint8_t(0x80 | count);
+    } else {
+      StoreBE16(p + 1, uint16_t(count));
+    }
+    return;
+  }
+  if (*p == 0xdf) {
+    uint32_t count = (uint32_t(p[1]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 8 | p[4]) - 1;
+    if (count < 0x10000) {
+      Erase(at + 1, 2);
+      data_[at] = 0xde;
+      StoreBE16(data_ + at + 1, uint16_t(count));
+    } else {
+      StoreBE32(p + 1, count);
+    }
+  }
+}
+
 void MsgpackBuffer::CloseContainer(size_t at, uint32_t count, uint8_t fix, uint8_t wide16) {
   if (count < 16) {
     data_[at] = uint8_t(fix | count);

@@ -60,6 +60,10 @@ class MsgpackBuffer {
   void CloseMap(size_t at, uint32_t count) { CloseContainer(at, count, 0x80, 0xde); }
   void CloseArray(size_t at, uint32_t count) { CloseContainer(at, count, 0x90, 0xdc); }
 
+  // The map whose header is at `at` lost one entry: its count goes down by
+  // one, in the smallest header again (map16 of 16 becomes fixmap of 15).
+  void DecrementMapCount(size_t at);
+
   // Inserts `length` bytes at `at` (the rest moves up).
   void Insert(size_t at, const uint8_t* bytes, size_t length);
   // Removes `length` bytes at `at`.

@@ -220,6 +220,14 @@ export interface NativeJsonLinesOptions {
   maxChunkBytes?: number;
   /** Objects and arrays nested deeper are refused (default 100). */
   maxDepth?: number;
+  /**
+   * In a record line `{...}`: the first top-level member with this key whose
+   * value is epoch milliseconds (a number) or an RFC 3339 string becomes the
+   * event's time and leaves the record (pino's `time`); docs/json.md.
+   */
+  timeKey?: string;
+  /** Only `{...}` lines are events; `[time, record]` lines are problems ("expected a JSON object"). */
+  objectsOnly?: boolean;
 }
 
 /** One chunk of events made from JSON lines: valid by construction. */

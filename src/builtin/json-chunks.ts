@@ -25,6 +25,10 @@ export interface JsonLinesOptions {
   maxChunkBytes?: number;
   /** Objects and arrays nested deeper are refused (default 100). */
   maxDepth?: number;
+  /** A record's member that is its time, in epoch ms or RFC 3339 (docs/json.md). The JS path ignores it: use nativeJsonLinesToChunks. */
+  timeKey?: string;
+  /** Refuse `[time, record]` lines: only `{...}` records are events. The JS path ignores it, as timeKey. */
+  objectsOnly?: boolean;
 }
 
 export interface JsonLineProblem {
@@ -59,6 +63,15 @@ export const ASYNC_THRESHOLD_BYTES = 128 * 1024;
 function fromNative(result: NativeJsonLinesResult): JsonLinesBatch {
   const chunks = result.chunks.map((chunk) => trustedChunk(chunk.data, chunk.format, chunk.events));
   return { chunks, problems: result.problems, lines: result.lines };
+}
+
+/**
+ * JSON lines to chunks with the native parser whatever FLBHOST_JSON_PARSER
+ * says: for callers whose options the JS path does not have (timeKey,
+ * objectsOnly: flbhost/pino).
+ */
+export function nativeJsonLinesToChunks(data: Uint8Array, options: JsonLinesOptions = {}): JsonLinesBatch {
+  return fromNative(nativeAddon().jsonLinesToChunks(data, options));
 }
 
 /** JSON lines to chunks on the calling thread. */

@@ -16,6 +16,7 @@
 import { EventEmitter, once } from 'node:events';
 import { ConfigError } from '../errors.js';
 import type { TimeInput } from '../events/event-time.js';
+import type { Chunk } from '../events/chunk.js';
 import { ChunkWriter } from '../events/encoder.js';
 import type { InputContext, InputPlugin, InputPluginFactory } from '../engine/plugin-api.js';
 
@@ -46,6 +47,12 @@ export class LibInput extends EventEmitter {
   /** The writer the last push used, and its tag: most pushes reuse both, without a Map lookup. */
   private lastTag = '';
   private lastWriter: ChunkWriter | null = null;
+  /**
+   * Ready chunks (pushChunk), in order, with what push() wrote before each
+   * already closed into this list: handOver() hands the list first, then
+   * the open writers, so the input keeps the order records came in.
+   */
+  private readonly readyChunks: Array<{ chunk: Chunk; tag: string }> = [];
   private pendingBytes = 0;
   private scheduled = false;
   private paused = false;
@@ -81,12 +88,47 @@ export class LibInput extends EventEmitter {
     const before = writer.byteLength;
     writer.appendRecord(record, options?.time, metadata);
     this.pendingBytes += writer.byteLength - before;
+    this.scheduleHandOver();
+    return !this.paused && !this.switching;
+  }
+
+  /**
+   * @internal Queues a chunk of events that is ready as it is (the native
+   * JSON parser made it: flbhost/pino), with push()'s backpressure, tag and
+   * reload semantics: handed over at the end of the turn or once 64 KiB
+   * are pending, kept while the input is between two generations, refused
+   * once it is closed. Returns false when the caller should wait for 'drain'.
+   */
+  pushChunk(chunk: Chunk, tag?: string): boolean {
+    if (this.closedBecause !== undefined) throw new Error(`${this.name}: ${this.closedBecause}; the records were not taken`);
+    if (this.paused && !this.switching && this.overflow === 'drop') {
+      this.ctx?.sink.dropped(chunk.events, `${this.name} is full and its overflow policy is 'drop'`);
+      return false;
+    }
+    if (chunk.events === 0) return !this.paused && !this.switching;
+    this.closeWriters();
+    this.readyChunks.push({ chunk, tag: tag ?? this.ctx?.tag ?? this.name });
+    this.pendingBytes += chunk.data.byteLength;
+    this.scheduleHandOver();
+    return !this.paused && !this.switching;
+  }
+
+  /** What push() wrote so far, closed into readyChunks (so a ready chunk queued next comes after it). */
+  private closeWriters(): void {
+    for (const writers of [this.pending.v1, this.pending.v2]) {
+      for (const [tag, writer] of writers) {
+        if (writer.events > 0) this.readyChunks.push({ chunk: writer.finish(), tag });
+      }
+    }
+  }
+
+  /** Hands over now once enough is pending (backpressure is decided while the caller pushes), else at the end of the turn. */
+  private scheduleHandOver(): void {
     if (this.pendingBytes >= Math.min(HANDOVER_BYTES, this.ctx?.chunkSize ?? HANDOVER_BYTES)) this.handOver();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.handOver());
     }
-    return !this.paused && !this.switching;
   }
 
   /** The pending writer for this format and tag, made on first use. */
@@ -132,6 +174,9 @@ export class LibInput extends EventEmitter {
   handOver(): void {
     this.scheduled = false;
     if (!this.ctx || this.pendingBytes === 0) return;
+    // Taken out of the list first: sink.chunk() may pause the input, whose
+    // pause() hands over again, re-entering here.
+    for (const { chunk, tag } of this.readyChunks.splice(0)) this.ctx.sink.chunk(chunk, tag);
     for (const writers of [this.pending.v1, this.pending.v2]) {
       for (const [tag, writer] of writers) {
         if (writer.events > 0) this.ctx.sink.chunk(writer.finish(), tag);
@@ -197,6 +242,8 @@ export class LibInput extends EventEmitter {
   close(reason = 'the pipeline is stopped'): number {
     this.handOver();
     let lost = 0;
+    for (const { chunk } of this.readyChunks) lost += chunk.events;
+    this.readyChunks.length = 0;
     for (const writers of [this.pending.v1, this.pending.v2]) {
       for (const writer of writers.values()) lost += writer.events;
       writers.clear();

@@ -1,6 +1,7 @@
 /**
  * Lines from pino that are not JSON objects (a stray console write into the
- * stream, a truncated line, a bare value): skipped, counted, and said once.
+ * stream, a truncated line, a bare value, an array): skipped, counted, and
+ * said once. The native parser finds them (its per-line problems).
  *
  * The first one is logged as a warning when it arrives, with the start of
  * the line, so an operator hears of it without waiting for the exit; the
@@ -17,13 +18,11 @@ export class InvalidLines {
 
   constructor(private readonly logger: HostLogger) {}
 
-  /** split2's 'unknown' event: (line, the parse error). */
-  add(line: string, error: unknown): void {
-    // pino never writes blank lines; a stray "\n\n" is not worth a warning.
-    if (line.trim() === '') return;
+  /** One line the parser refused: why, and its text (read only for the first one). */
+  add(reason: string, text: () => string): void {
     if (this.count++ > 0) return;
+    const line = text();
     const sample = line.length > SAMPLE_CHARS ? `${line.slice(0, SAMPLE_CHARS)}…` : line;
-    const reason = error instanceof Error ? error.message : String(error);
     this.logger.warn({ invalidLines: this.count, sample }, `skipped a line that is not a JSON object (${reason}); further ones are counted and the total is reported when the transport closes`);
   }
 }

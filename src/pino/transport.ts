@@ -10,8 +10,9 @@
  * options are checked, the pipeline is built and started (a .so output is
  * loaded and initialised here, in the worker); any failure rejects, which
  * ends the worker and reaches the application as the transport's 'error'
- * event. Then each line becomes an event (line-to-event.ts) pushed into a
- * lib input with its backpressure (feed.ts). Close (transport.end(), or
+ * event. Then pino's text goes to the native JSON parser in the pieces
+ * thread-stream writes, and its chunks of events into a lib input with its
+ * backpressure (feed.ts). Close (transport.end(), or
  * pino's exit handling): the pipeline stops gracefully within Grace, and
  * a closing report is logged, naming what could not be delivered.
  *
@@ -24,9 +25,8 @@ import build from 'pino-abstract-transport';
 import type { Transform } from 'node:stream';
 import type { HostLogger } from '../logging.js';
 import type { ShutdownReport } from '../pipeline/pipeline.js';
-import { feed, type FeedCounts } from './feed.js';
+import { feedFromStream, PinoFeed, type FeedCounts } from './feed.js';
 import { InvalidLines } from './invalid-lines.js';
-import { parsePinoLine } from './line-to-event.js';
 import { parseTransportOptions, type PinoTransportOptions } from './options.js';
 import { transportLogger } from './own-logger.js';
 import { startTransportPipeline, type TransportPipeline } from './transport-pipeline.js';
@@ -56,15 +56,13 @@ export async function flbhostTransport(options: PinoTransportOptions): Promise<T
 
   const counts: FeedCounts = { taken: 0, refused: 0 };
   const invalid = new InvalidLines(logger);
+  const pinoFeed = new PinoFeed(running.input, running.tag, logger, counts, invalid);
   return build(
-    (source) => {
-      source.on('unknown', (line: string, error: unknown) => invalid.add(line, error));
-      return feed(source, running.input, running.tag, logger, counts).catch((error: unknown) => {
-        logger.error({ err: error }, `the transport stopped reading pino's lines: ${messageOf(error)}`);
-      });
-    },
+    // pino-abstract-transport for the lifecycle (the close hook below, run
+    // from the stream's destroy); the stream's split2 line splitting is
+    // replaced by the batch feed (feed.ts).
+    (source) => feedFromStream(source, pinoFeed, running.input, logger),
     {
-      parseLine: parsePinoLine,
       // Must resolve with nothing and never reject: pino-abstract-transport
       // hands whatever it settles with to the stream's destroy callback as
       // an error, which would reach the application as an 'error' event.

@@ -6,7 +6,7 @@
  * that crashes while the application keeps running.
  */
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
@@ -66,6 +66,40 @@ describe('flbhost/pino with a real pino logger', () => {
     }
     // ExitCtx ran: the pipeline stopped the plugin before the worker ended.
     expect(readJsonLines(path).at(-1)).toMatchObject({ id: 'p', exit: true });
+  });
+
+  it("takes pino's isoTime (and isoTimeNano) as the event time, and keeps BigInt fields past 2^53 exact", async () => {
+    const path = join(dir, 'iso-bigint.jsonl');
+    const transport = pino.transport({ target: 'flbhost/pino', options: { logLevel: 'warn', plugin: gjsonl(), properties: { path, id: 'i' }, flush: 0.05 } });
+    await once(transport, 'ready');
+    const before = Date.now();
+    const iso = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, transport);
+    // pino writes a BigInt as its digits (safe-stable-stringify): JSON.parse would round them.
+    iso.info({ seq: 0, id: 9007199254740993n, nested: { u: 18446744073709551615n, i: -9223372036854775808n } }, 'big');
+    const after = Date.now();
+    const fixed = pino({ base: undefined, timestamp: false }, transport);
+    fixed.child({ time: '2024-05-01T12:00:00.250000001+02:00' }).info({ seq: 1 }, 'nano');
+    fixed.child({ time: 'yesterday' }).info({ seq: 2 }, 'kept');
+    // Written into the stream as pino would, with a key order pino never makes: the time at the end.
+    transport.write('{"seq":3,"msg":"raw","time":1714557600123.456}\n');
+    await endAndClose(transport);
+
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n').filter((line) => line.includes('"seq":'));
+    expect(lines).toHaveLength(4);
+    // The exact digits, in the Go output's own JSON (read as text: JSON.parse would round them).
+    expect(lines[0]).toContain('"id":9007199254740993');
+    expect(lines[0]).toContain('"nested":{"i":-9223372036854775808,"u":18446744073709551615}');
+    const parsed = lines.map((line) => JSON.parse(line) as { sec: number; nsec: number; record: Record<string, unknown> });
+    const ms = parsed[0]!.sec * 1000 + Math.floor(parsed[0]!.nsec / 1e6);
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(after);
+    expect(parsed[0]!.nsec % 1_000_000).toBe(0);
+    expect(parsed[0]!.record.time).toBeUndefined();
+    expect(parsed[1]).toMatchObject({ sec: 1714557600, nsec: 250_000_001, record: { level: 30, seq: 1, msg: 'nano' } });
+    expect(parsed[1]!.record.time).toBeUndefined();
+    expect(parsed[2]!.record).toEqual({ level: 30, time: 'yesterday', seq: 2, msg: 'kept' });
+    expect(parsed[3]).toMatchObject({ sec: 1714557600, nsec: 123_456_000, record: { seq: 3, msg: 'raw' } });
   });
 
   it('feeds the lib input of a config file (first one, or by name)', async () => {
