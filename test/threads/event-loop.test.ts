@@ -29,6 +29,9 @@ describe('plugin calls never block the event loop or the libuv pool', () => {
     expect(elapsed).toBeGreaterThanOrEqual(1900); // they really blocked...
     expect(elapsed).toBeLessThan(3500); // ...concurrently, on their own threads
     expect(readMs).toBeLessThan(500);
-    expect(delay.max / 1e6).toBeLessThan(50);
+    // A flush on the JS thread would stall the loop for the whole 2 s; the
+    // bound sits far below that and far above a loaded CI machine's jitter
+    // (a fresh-clone CI run measured a 55.6 ms stall with nothing blocked).
+    expect(delay.max / 1e6).toBeLessThan(500);
   });
 });
