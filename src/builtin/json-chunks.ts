@@ -13,23 +13,15 @@
  */
 import { trustedChunk, type Chunk } from '../events/chunk.js';
 import { ChunkWriter, type LogEvent } from '../events/encoder.js';
-import { nativeAddon, type NativeJsonLinesResult } from '../native.js';
+import { nativeAddon, type NativeJsonLinesOptions, type NativeJsonLinesResult } from '../native.js';
 import { eventFromJsonLine } from './json-event.js';
 
-export interface JsonLinesOptions {
-  /** Number of the batch's first line (default 1). */
-  firstLine?: number;
-  /** Longer lines are reported and skipped (default 16 MiB). */
-  maxLineBytes?: number;
-  /** Chunks are closed once they reach this size (default 2 MiB). */
-  maxChunkBytes?: number;
-  /** Objects and arrays nested deeper are refused (default 100). */
-  maxDepth?: number;
-  /** A record's member that is its time, in epoch ms or RFC 3339 (docs/json.md). The JS path ignores it: use nativeJsonLinesToChunks. */
-  timeKey?: string;
-  /** Refuse `[time, record]` lines: only `{...}` records are events. The JS path ignores it, as timeKey. */
-  objectsOnly?: boolean;
-}
+/**
+ * The native parser's options (declared with the addon, src/native.ts). The
+ * JS path (FLBHOST_JSON_PARSER=js) ignores timeKey and objectsOnly: callers
+ * that need them use nativeJsonLinesToChunks.
+ */
+export type JsonLinesOptions = NativeJsonLinesOptions;
 
 export interface JsonLineProblem {
   /** 1-based line number. */

@@ -70,11 +70,7 @@ export class LibInput extends EventEmitter {
    * (the record is still taken, unless the overflow policy is 'drop').
    */
   push(record: Record<string, unknown>, options?: PushOptions): boolean {
-    if (this.closedBecause !== undefined) throw new Error(`${this.name}: ${this.closedBecause}; the record was not taken`);
-    if (this.paused && !this.switching && this.overflow === 'drop') {
-      this.ctx?.sink.dropped(1, `${this.name} is full and its overflow policy is 'drop'`);
-      return false;
-    }
+    if (this.refuses(1, 'the record was not taken')) return false;
     // No default `{}` for options: this runs once per record.
     const tag = options?.tag ?? this.ctx?.tag ?? this.name;
     const metadata = options?.metadata;
@@ -89,7 +85,24 @@ export class LibInput extends EventEmitter {
     writer.appendRecord(record, options?.time, metadata);
     this.pendingBytes += writer.byteLength - before;
     this.scheduleHandOver();
+    return this.accepting;
+  }
+
+  /** Whether the caller may go on pushing without waiting for 'drain'. */
+  private get accepting(): boolean {
     return !this.paused && !this.switching;
+  }
+
+  /**
+   * The gate of push() and pushChunk(): throws once closed (`notTaken` ends
+   * the message); true when the input is full and its overflow policy is
+   * 'drop' (the `events` are counted as dropped, with that reason).
+   */
+  private refuses(events: number, notTaken: string): boolean {
+    if (this.closedBecause !== undefined) throw new Error(`${this.name}: ${this.closedBecause}; ${notTaken}`);
+    if (!this.paused || this.switching || this.overflow !== 'drop') return false;
+    this.ctx?.sink.dropped(events, `${this.name} is full and its overflow policy is 'drop'`);
+    return true;
   }
 
   /**
@@ -100,17 +113,13 @@ export class LibInput extends EventEmitter {
    * once it is closed. Returns false when the caller should wait for 'drain'.
    */
   pushChunk(chunk: Chunk, tag?: string): boolean {
-    if (this.closedBecause !== undefined) throw new Error(`${this.name}: ${this.closedBecause}; the records were not taken`);
-    if (this.paused && !this.switching && this.overflow === 'drop') {
-      this.ctx?.sink.dropped(chunk.events, `${this.name} is full and its overflow policy is 'drop'`);
-      return false;
-    }
-    if (chunk.events === 0) return !this.paused && !this.switching;
+    if (this.refuses(chunk.events, 'the records were not taken')) return false;
+    if (chunk.events === 0) return this.accepting;
     this.closeWriters();
     this.readyChunks.push({ chunk, tag: tag ?? this.ctx?.tag ?? this.name });
     this.pendingBytes += chunk.data.byteLength;
     this.scheduleHandOver();
-    return !this.paused && !this.switching;
+    return this.accepting;
   }
 
   /** What push() wrote so far, closed into readyChunks (so a ready chunk queued next comes after it). */
@@ -174,14 +183,10 @@ export class LibInput extends EventEmitter {
   handOver(): void {
     this.scheduled = false;
     if (!this.ctx || this.pendingBytes === 0) return;
+    this.closeWriters();
     // Taken out of the list first: sink.chunk() may pause the input, whose
     // pause() hands over again, re-entering here.
     for (const { chunk, tag } of this.readyChunks.splice(0)) this.ctx.sink.chunk(chunk, tag);
-    for (const writers of [this.pending.v1, this.pending.v2]) {
-      for (const [tag, writer] of writers) {
-        if (writer.events > 0) this.ctx.sink.chunk(writer.finish(), tag);
-      }
-    }
     this.pendingBytes = 0;
     const wake = this.wakeHandedOver;
     this.forgetHandOverWaiters();
@@ -241,13 +246,10 @@ export class LibInput extends EventEmitter {
    */
   close(reason = 'the pipeline is stopped'): number {
     this.handOver();
+    // Without a generation attached, handOver() kept them: what no pipeline took.
+    this.closeWriters();
     let lost = 0;
-    for (const { chunk } of this.readyChunks) lost += chunk.events;
-    this.readyChunks.length = 0;
-    for (const writers of [this.pending.v1, this.pending.v2]) {
-      for (const writer of writers.values()) lost += writer.events;
-      writers.clear();
-    }
+    for (const { chunk } of this.readyChunks.splice(0)) lost += chunk.events;
     this.lastWriter = null;
     this.pendingBytes = 0;
     this.closedBecause = reason;
