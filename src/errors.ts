@@ -105,3 +105,8 @@ export class ReloadError extends FlbhostError {
     this.running = failure !== 'halted' && failure !== 'not running';
   }
 }
+
+/** The message of anything thrown: an Error's message, else its text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -7,6 +7,7 @@
  * is an 'error' (logged), so a bug in the callback drops that chunk instead
  * of retrying it for ever.
  */
+import { messageOf } from '../errors.js';
 import type { OutputChunk, OutputContext, OutputPlugin, OutputPluginFactory } from '../engine/plugin-api.js';
 import type { EventFormat } from '../events/chunk.js';
 import type { DecodedEvent } from '../events/decoder.js';
@@ -44,7 +45,7 @@ class CallbackOutput implements OutputPlugin {
     try {
       returned = await this.deliver(chunk);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       ctx.logger.error({ err: error, tag: chunk.tag }, `the callback failed: ${message}`);
       return 'error';
     }

@@ -11,6 +11,7 @@
  * bytes stop early" is corruption: the stream cannot be re-synchronised
  * after it, and MsgpackStreamCorrupt says where it starts.
  */
+import { messageOf } from '../errors.js';
 import { MsgpackWalkError, skipValue, TRUNCATED_MESSAGE } from '../events/msgpack-walk.js';
 
 export class MsgpackStreamCorrupt extends Error {
@@ -103,7 +104,7 @@ export class MsgpackStreamSplitter {
         ends.push(end);
       } catch (error) {
         if (error instanceof MsgpackWalkError && error.message === TRUNCATED_MESSAGE) break;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         throw new MsgpackStreamCorrupt(message, this.consumed + end, this.runsOf(data, ends));
       }
     }

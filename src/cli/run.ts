@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { loadConfigFile } from '../config/index.js';
 import type { InputConfig, OutputConfig, PipelineConfig } from '../plan/config.js';
 import { Pipeline, type ReloadReport } from '../pipeline/pipeline.js';
-import { FlbhostError, ReloadError } from '../errors.js';
+import { FlbhostError, ReloadError, messageOf } from '../errors.js';
 import { parseLogLevel, type LogLevelName } from '../logging.js';
 import type { CliArgs } from './args.js';
 import { installSignalPolicy, type StopSignal } from './signals.js';
@@ -33,6 +33,11 @@ function logLevelOf(args: CliArgs, configured?: LogLevelName): LogLevelName {
   if (args.verbosity >= 2) return 'trace';
   if (args.verbosity === 1) return 'debug';
   return configured ?? 'info';
+}
+
+/** No inputs and no outputs: nothing to run (at start), nothing to reload to. */
+function isEmpty(config: PipelineConfig): boolean {
+  return (config.inputs ?? []).length === 0 && (config.outputs ?? []).length === 0;
 }
 
 /** The config file's pipeline, with the command line's -e/-i/-o/-f added. */
@@ -84,7 +89,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
   const logger = pino({ name: 'flbhost', level: PINO_LEVEL[level] }, pino.destination(2));
   run.logger = logger;
   for (const warning of built.warnings) logger.warn(warning);
-  if ((built.config.inputs ?? []).length === 0 && (built.config.outputs ?? []).length === 0) {
+  if (isEmpty(built.config)) {
     process.stderr.write('flbhost: nothing to run: give a config file (-c) or inputs and outputs (-i, -o)\n');
     return EXIT_USAGE;
   }
@@ -121,9 +126,9 @@ export async function runCommand(args: CliArgs): Promise<number> {
     let next: { config: PipelineConfig; warnings: string[] };
     try {
       next = await buildConfig(args);
-      if ((next.config.inputs ?? []).length === 0 && (next.config.outputs ?? []).length === 0) throw new FlbhostError('ERR_CONFIG', 'the configuration has no inputs and no outputs');
+      if (isEmpty(next.config)) throw new FlbhostError('ERR_CONFIG', 'the configuration has no inputs and no outputs');
     } catch (error) {
-      throw new ReloadError('refused', `reload refused: ${error instanceof Error ? error.message : String(error)}; still running the previous configuration`, { cause: error });
+      throw new ReloadError('refused', `reload refused: ${messageOf(error)}; still running the previous configuration`, { cause: error });
     }
     for (const warning of next.warnings) logger.warn(warning);
     const report = await pipeline.reload({ ...next.config, logger }).catch((error: unknown) => {
@@ -149,7 +154,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     await syncHttpServer();
   } catch (error) {
     // As Fluent Bit does when its HTTP server cannot start: stop.
-    logger.error(error instanceof Error ? error.message : String(error));
+    logger.error(messageOf(error));
     await pipeline.stop();
     return EXIT_FAILURE;
   }
@@ -174,7 +179,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
       syncHttpServer().catch((error: unknown) => {
         // The pipeline runs; only its HTTP server could not follow the new settings.
         httpSettings = '';
-        logger.error(`reload: ${error instanceof Error ? error.message : String(error)}; the HTTP server is off until the next reload`);
+        logger.error(`reload: ${messageOf(error)}; the HTTP server is off until the next reload`);
       });
     });
     run.reload = () => {
@@ -187,7 +192,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
         return;
       }
       logger.info('received SIGHUP: reloading the configuration');
-      reloadFromConfig().catch((error: unknown) => logger.error(error instanceof Error ? error.message : String(error)));
+      reloadFromConfig().catch((error: unknown) => logger.error(messageOf(error)));
     };
   });
   run.reload = () => logger.info(`SIGHUP: not reloading, stopping (${reason})`);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import type { VariableLookup } from '../plan/expand.js';
 
 /** One `Key Value` line (classic) or `key: value` pair (YAML), value not yet expanded. */
@@ -144,7 +144,7 @@ export function describeReadError(error: unknown): string {
     case 'ENOTDIR':
       return 'a part of the path is not a directory';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
   }
 }
 

@@ -17,6 +17,7 @@
  * (calyptia's fbit.Metrics counters and gauges) keep the names the plugin
  * gave them, labelled with plugin and instance.
  */
+import { messageOf } from '../errors.js';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Pipeline, PipelineMetrics } from '../pipeline/pipeline.js';
@@ -210,7 +211,7 @@ class PluginMetricsBridge {
     this.pending ??= this.pipeline
       .pluginMetrics()
       .catch((error: unknown) => {
-        this.pipeline.logger.debug(`plugin metrics could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        this.pipeline.logger.debug(`plugin metrics could not be read: ${messageOf(error)}`);
         return [] as PluginMetric[];
       })
       .finally(() => (this.pending = undefined));

@@ -13,6 +13,7 @@
  * methods 405, unreadable requests 400, all with a JSON error; none of it
  * reaches the pipeline.
  */
+import { messageOf } from '../errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
@@ -139,7 +140,7 @@ export async function startHttpServer(pipeline: Pipeline, options: HttpServerOpt
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
-      logger.error(`http: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`http: ${request.method} ${request.url}: ${messageOf(error)}`);
       if (!response.headersSent) send(response, jsonError(500, 'internal error; see the flbhost log'));
       else response.destroy();
     });

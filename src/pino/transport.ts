@@ -23,6 +23,7 @@
  */
 import build from 'pino-abstract-transport';
 import type { Transform } from 'node:stream';
+import { messageOf } from '../errors.js';
 import type { HostLogger } from '../logging.js';
 import type { ShutdownReport } from '../pipeline/pipeline.js';
 import { feedFromStream, PinoFeed, type FeedCounts } from './feed.js';
@@ -31,9 +32,6 @@ import { parseTransportOptions, type PinoTransportOptions } from './options.js';
 import { transportLogger } from './own-logger.js';
 import { startTransportPipeline, type TransportPipeline } from './transport-pipeline.js';
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The transport's entry point (the module's default export, which

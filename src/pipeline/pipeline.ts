@@ -28,7 +28,7 @@
  * a reload), 'reloaded' after each successful reload, and 'stopped'.
  */
 import { EventEmitter } from 'node:events';
-import { ReloadError } from '../errors.js';
+import { ReloadError, messageOf } from '../errors.js';
 import { LibInput } from '../builtin/lib-input.js';
 import { getDefaultLogger, type HostLogger } from '../logging.js';
 import type { PipelineConfig } from '../plan/config.js';
@@ -247,6 +247,3 @@ export class Pipeline extends EventEmitter {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -9,6 +9,7 @@
  * new identity and is probed again. Identities no longer seen in a listing
  * are forgotten (`retain`).
  */
+import { messageOf } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -88,7 +89,7 @@ export class InspectCache {
     try {
       return { sha256, report: await inspectPlugin(path, this.logger, { backend: this.backend }) };
     } catch (error) {
-      return { sha256, error: error instanceof Error ? error.message : String(error) };
+      return { sha256, error: messageOf(error) };
     }
   }
 }
