@@ -337,15 +337,18 @@ HostInstance* NativeLibrary::NewHostInstance(Napi::Env env, const Napi::Callback
   return host;
 }
 
-// createOutput({ name?, properties, logLevel, workers })
+// createOutput({ name?, properties, logLevel, workers, mergeLimit })
 Napi::Value NativeLibrary::CreateOutput(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options;
   HostInstance* host = NewHostInstance(env, info, FLB_PROXY_OUTPUT_PLUGIN, &options);
   Napi::Value workers = options.Get("workers");
+  Napi::Value merge_limit = options.Get("mergeLimit");
   int worker_count = workers.IsNumber() ? workers.As<Napi::Number>().Int32Value() : 1;
+  double merge_bytes = merge_limit.IsNumber() ? merge_limit.As<Napi::Number>().DoubleValue() : 0;
   Addon* addon = env.GetInstanceData<Addon>();
-  auto instance = std::make_shared<OutputInstance>(library_, addon->channel(), host, worker_count);
+  auto instance = std::make_shared<OutputInstance>(library_, addon->channel(), host, worker_count,
+                                                   merge_bytes > 0 ? static_cast<size_t>(merge_bytes) : 0);
   addon->Track(instance);
   return NativeOutput::Wrap(env, addon, instance);
 }

@@ -37,8 +37,9 @@ enum class FrameType : uint8_t {
   kLoad = 1,         // path: string. Answered by kLoaded.
   kCreate = 2,       // kind u8 (1 input, 2 output, 3 custom), name string,
                      // log_level i32, workers i32, interval_ns u64,
-                     // buffer_limit u64, count u32, then count × (key, value)
-                     // strings. Answered by kCompleted (kDone or kFailed).
+                     // buffer_limit u64, merge_limit u64, count u32, then
+                     // count × (key, value) strings. Answered by kCompleted
+                     // (kDone or kFailed).
   kStart = 3,        // answered by kUnread, then kCompleted (Init's code)
   kFlush = 4,        // tag string, chunk: rest. Answered by kCompleted.
   kClose = 5,        // answered by kCompleted (kDone)

@@ -1,6 +1,7 @@
 #include "output_instance.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "host_api.h"
 #include "library.h"
@@ -10,11 +11,12 @@ namespace flbhost {
 
 OutputInstance::OutputInstance(std::shared_ptr<Library> library,
                                std::shared_ptr<InstanceEvents> events,
-                               HostInstance* host, int workers)
+                               HostInstance* host, int workers, size_t merge_limit)
     : library_(std::move(library)),
       events_(std::move(events)),
       host_(host),
-      workers_(workers < 1 ? 1 : workers) {}
+      workers_(workers < 1 ? 1 : workers),
+      merge_limit_(merge_limit) {}
 
 const char* OutputInstance::StateName(State state) {
   switch (state) {
@@ -110,15 +112,13 @@ void OutputInstance::Serve() {
     });
 
     if (!queue_.empty()) {
-      FlushTask task = std::move(queue_.front());
-      queue_.pop_front();
+      std::vector<FlushTask> batch = TakeBatchLocked();
       running_flushes_++;
       lock.unlock();
-      int code = CallFlush(task);
       // Completed before the count drops, so a close can never overtake the
       // completion of a flush that was queued before it.
-      events_->Completed(task.id, Completion::Code(code));
-      task.data.reset();
+      RunBatch(batch);
+      batch.clear();
       lock.lock();
       if (--running_flushes_ == 0) flushes_idle_.notify_all();
       continue;
@@ -142,15 +142,63 @@ void OutputInstance::Serve() {
   }
 }
 
-int OutputInstance::CallFlush(FlushTask& task) {
+std::vector<OutputInstance::FlushTask> OutputInstance::TakeBatchLocked() {
+  std::vector<FlushTask> batch;
+  batch.push_back(std::move(queue_.front()));
+  queue_.pop_front();
+  size_t bytes = batch.front().length;
+  while (!queue_.empty() && queue_.front().tag == batch.front().tag &&
+         bytes + queue_.front().length <= merge_limit_) {
+    bytes += queue_.front().length;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return batch;
+}
+
+void OutputInstance::RunBatch(std::vector<FlushTask>& batch) {
+  FlushTask& first = batch.front();
+  if (batch.size() == 1) {
+    events_->Completed(first.id, Completion::Code(CallFlush(first.data.get(), first.length, first.tag)));
+    return;
+  }
+  size_t total = 0;
+  for (const FlushTask& task : batch) total += task.length;
+  // One buffer for the plugin; each flush's own copy is freed as it is
+  // copied in, so the batch holds its bytes once.
+  std::unique_ptr<uint8_t[]> merged(new uint8_t[total]);
+  std::vector<size_t> offsets;
+  size_t offset = 0;
+  for (FlushTask& task : batch) {
+    std::memcpy(merged.get() + offset, task.data.get(), task.length);
+    offsets.push_back(offset);
+    offset += task.length;
+    task.data.reset();
+  }
+  int code = CallFlush(merged.get(), total, first.tag);
+  if (code == FLB_OK || code == FLB_RETRY) {
+    for (const FlushTask& task : batch) events_->Completed(task.id, Completion::Code(code));
+    return;
+  }
+  // Refused: the plugin gave up on the batch, perhaps for one bad chunk.
+  // Each chunk is flushed again alone, so only a chunk the plugin refuses
+  // on its own is dropped. Records the plugin sent before it gave up are
+  // sent again: at least once.
+  for (size_t i = 0; i < batch.size(); i++) {
+    code = CallFlush(merged.get() + offsets[i], batch[i].length, batch[i].tag);
+    events_->Completed(batch[i].id, Completion::Code(code));
+  }
+}
+
+int OutputInstance::CallFlush(const uint8_t* data, size_t length, std::string& tag) {
   const PluginSymbols& symbols = library_->symbols();
   CurrentInstanceScope scope(host_);
   // The tag is a NUL-terminated copy owned by the task: Go's FlushCtx takes
   // a plain char*.
   if (symbols.flush_ctx != nullptr) {
-    return symbols.flush_ctx(remote_context_, task.data.get(), task.length, &task.tag[0]);
+    return symbols.flush_ctx(remote_context_, data, length, &tag[0]);
   }
-  return symbols.flush(task.data.get(), task.length, task.tag.c_str());
+  return symbols.flush(data, length, tag.c_str());
 }
 
 void OutputInstance::CallExit() {

@@ -122,10 +122,11 @@ bool PluginHost::Create(uint64_t op) {
   uint8_t kind;
   std::string name;
   int32_t log_level, workers;
-  uint64_t interval_ns, buffer_limit;
+  uint64_t interval_ns, buffer_limit, merge_limit;
   uint32_t count;
   if (!reader_.U8(&kind) || !reader_.String(&name) || !reader_.I32(&log_level) || !reader_.I32(&workers) ||
-      !reader_.U64(&interval_ns) || !reader_.U64(&buffer_limit) || !reader_.U32(&count)) {
+      !reader_.U64(&interval_ns) || !reader_.U64(&buffer_limit) || !reader_.U64(&merge_limit) ||
+      !reader_.U32(&count)) {
     return false;
   }
   std::vector<std::pair<std::string, std::string>> properties;
@@ -151,7 +152,8 @@ bool PluginHost::Create(uint64_t op) {
   host_->properties.Assign(std::move(properties));
   std::shared_ptr<InstanceEvents> events = shared_from_this();
   if (kind == FLB_PROXY_OUTPUT_PLUGIN) {
-    output_ = std::make_shared<OutputInstance>(library_, events, host_, workers > 0 ? workers : 1);
+    output_ = std::make_shared<OutputInstance>(library_, events, host_, workers > 0 ? workers : 1,
+                                               static_cast<size_t>(merge_limit));
   } else if (kind == FLB_PROXY_INPUT_PLUGIN) {
     input_ = std::make_shared<InputInstance>(library_, events, host_, std::chrono::nanoseconds(interval_ns), buffer_limit);
   } else {

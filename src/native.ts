@@ -43,6 +43,8 @@ export interface NativeOutputOptions {
    * ignores it, and the proxy layer only logs.
    */
   flushTimeout?: number;
+  /** Bytes of queued chunks of one tag a worker may pass in one flush (0: one chunk per flush). */
+  mergeLimit?: number;
 }
 
 export interface NativeInputOptions {

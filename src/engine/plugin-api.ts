@@ -160,6 +160,8 @@ export interface InstanceSettings {
   isolation?: import('../plan/config.js').Isolation;
   /** Outputs: seconds a flush may take (0: no limit). */
   flushTimeout?: number;
+  /** .so outputs: bytes of queued chunks one flush may carry under a backlog (0: one chunk per flush). */
+  flushMergeLimit?: number;
 }
 
 /**

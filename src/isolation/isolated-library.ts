@@ -31,7 +31,7 @@ export class IsolatedLibrary implements NativeLibrary {
   }
 
   createOutput(options: NativeOutputOptions): IsolatedOutput {
-    return new IsolatedOutput(this.spec(PLUGIN_TYPE.output, options, { workers: options.workers }), options.flushTimeout ?? 0);
+    return new IsolatedOutput(this.spec(PLUGIN_TYPE.output, options, { workers: options.workers, mergeLimit: options.mergeLimit }), options.flushTimeout ?? 0);
   }
 
   createInput(options: NativeInputOptions): IsolatedInput {
@@ -45,7 +45,7 @@ export class IsolatedLibrary implements NativeLibrary {
   private spec(
     type: 1 | 2 | 3,
     options: NativeCustomOptions,
-    extra: Pick<IsolatedInstanceSpec, 'workers' | 'intervalNs' | 'bufferLimit'>,
+    extra: Pick<IsolatedInstanceSpec, 'workers' | 'mergeLimit' | 'intervalNs' | 'bufferLimit'>,
   ): IsolatedInstanceSpec {
     if (this.probed.type !== type) {
       const names = { 1: 'input', 2: 'output', 3: 'custom' } as const;

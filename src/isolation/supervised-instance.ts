@@ -26,6 +26,8 @@ export interface IsolatedInstanceSpec {
   properties: Array<[string, string]>;
   logLevel: number;
   workers?: number;
+  /** Outputs: bytes of queued chunks one flush may carry (0: one chunk per flush). */
+  mergeLimit?: number;
   intervalNs?: number;
   bufferLimit?: number;
   /** Where plugin log lines and input chunks go. */
@@ -200,7 +202,7 @@ export abstract class SupervisedInstance {
     }
     await host.request(FRAME.create, (frame) => {
       frame.u8(spec.type).string(this.name).i32(this.logLevel).i32(spec.workers ?? 1);
-      frame.u64(spec.intervalNs ?? 1e9).u64(spec.bufferLimit ?? 0).u32(spec.properties.length);
+      frame.u64(spec.intervalNs ?? 1e9).u64(spec.bufferLimit ?? 0).u64(spec.mergeLimit ?? 0).u32(spec.properties.length);
       for (const [key, value] of spec.properties) frame.string(key).string(value);
     });
     const code = (await host.request(FRAME.start)) as number;

@@ -125,6 +125,7 @@ class SoOutput implements OutputPlugin {
       workers: this.settings.workers ?? 1,
       eventFormat: this.eventFormat,
       flushTimeout: this.settings.flushTimeout ?? 0,
+      flushMergeLimit: this.settings.flushMergeLimit ?? 0,
     });
   }
 

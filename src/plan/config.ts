@@ -111,6 +111,12 @@ export interface OutputConfig {
   isolation?: Isolation;
   /** Seconds a flush may take (key Flush_Timeout; default 0, none): isolated, the child is killed and the chunk retried; in process, it is logged. */
   flushTimeout?: number | string;
+  /**
+   * .so plugins: under a backlog, one flush carries the queued chunks of a
+   * tag up to this many bytes (key Flush_Merge_Limit; default 8M; 0 or
+   * 'off': one chunk per flush, as Fluent Bit).
+   */
+  flushMergeLimit?: number | string;
   properties?: PropertiesInput;
 }
 

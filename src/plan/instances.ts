@@ -24,7 +24,13 @@ export const INSTANCE_DEFAULTS = {
   queueLimit: 64 * 1024 * 1024,
   interval: 1000,
   eventFormat: 'v1' as EventFormat,
+  // A Go plugin decodes 8 MB flushes ~25 % faster than 2 MB ones: its
+  // garbage collector runs a quarter as often (native/output_instance.h).
+  flushMergeLimit: 8 * 1024 * 1024,
 } as const;
+
+/** The largest Flush_Merge_Limit: a flush's length is a C int in fluent-bit-go. */
+export const MAX_FLUSH_MERGE_LIMIT = 1024 * 1024 * 1024;
 
 /** A plugin as the plan sees it: its name and what it declares about itself. */
 export interface PlannedPlugin extends PluginTraits {
@@ -165,6 +171,7 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
   const match = c.setting(config.match, 'match');
   const matchRegex = c.setting(config.matchRegex, 'match_regex');
   const flushTimeout = c.setting(config.flushTimeout, 'flush_timeout');
+  const flushMergeLimit = c.setting(config.flushMergeLimit, 'flush_merge_limit');
   if (matchRegex !== undefined) {
     try {
       new RegExp(String(matchRegex.value));
@@ -194,6 +201,7 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
     totalLimitSize: queueLimit === undefined ? undefined : parseSize(queueLimit.value, queueLimit.where),
     eventFormat,
     flushTimeout: flushTimeout === undefined ? 0 : parseFlushTimeout(flushTimeout.value, flushTimeout.where),
+    flushMergeLimit: flushMergeLimit === undefined ? INSTANCE_DEFAULTS.flushMergeLimit : parseMergeLimit(flushMergeLimit.value, flushMergeLimit.where),
     isolation: c.isolation,
     match: match === undefined ? undefined : String(match.value),
     matchRegex: matchRegex === undefined ? undefined : String(matchRegex.value),
@@ -228,4 +236,14 @@ export function planInput(config: InputConfig, plugin: PlannedPlugin, fallbackSo
 export function planCustom(config: CustomConfig, plugin: PlannedPlugin, fallbackSource: string, ctx: PlanContext): CustomSpec {
   const c = common('custom', config, plugin, fallbackSource, ctx);
   return { kind: 'custom', plugin: plugin.name, name: c.name, source: c.source, properties: c.properties, logLevel: c.logLevel, isolation: c.isolation };
+}
+
+/** Flush_Merge_Limit: a size (8M, 4194304), or 0 / off for one chunk per flush. */
+function parseMergeLimit(value: string | number, where: string): number {
+  if (typeof value === 'string' && ['off', 'false', 'no'].includes(value.trim().toLowerCase())) return 0;
+  const bytes = parseSize(value, where);
+  if (bytes > MAX_FLUSH_MERGE_LIMIT) {
+    throw new ConfigError(`${where}: ${bytes} bytes is more than a flush can carry (at most ${MAX_FLUSH_MERGE_LIMIT}, 1G)`);
+  }
+  return bytes;
 }

@@ -26,10 +26,12 @@ const OUTPUT_RESERVED = new Set([
   'retry_limit',
   'workers',
   'storage.total_limit_size',
-  // flbhost's own (Fluent Bit has no such keys): where the plugin runs, and
-  // how long a flush may take (see src/isolation).
+  // flbhost's own (Fluent Bit has no such keys): where the plugin runs, how
+  // long a flush may take (see src/isolation), and how many bytes of queued
+  // chunks one flush may carry under a backlog (native/output_instance.h).
   'isolation',
   'flush_timeout',
+  'flush_merge_limit',
 ]);
 const OUTPUT_RESERVED_PREFIXES = ['net.', 'tls', 'oauth2'];
 

@@ -37,6 +37,8 @@ export interface OutputSpec extends InstanceSpecBase {
   eventFormat: EventFormat;
   /** Seconds a flush may take; 0 = no limit. */
   flushTimeout: number;
+  /** Bytes of queued chunks one flush of a .so output may carry under a backlog; 0: one chunk per flush. */
+  flushMergeLimit: number;
   match?: string;
   matchRegex?: string;
 }

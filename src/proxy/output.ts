@@ -35,6 +35,12 @@ export interface OutputOptions {
    * process a flush cannot be stopped, and the overrun is only logged.
    */
   flushTimeout?: number;
+  /**
+   * Under a backlog, one flush carries the queued chunks of a tag up to this
+   * many bytes (default 8 MiB; 0: one chunk per flush, as Fluent Bit). Each
+   * flush() still settles on its own.
+   */
+  flushMergeLimit?: number | string;
 }
 
 /** What a flush came to: the plugin's FLB_OK, FLB_RETRY, or anything else. */
@@ -203,6 +209,8 @@ export interface ResolvedOutput {
   eventFormat: EventFormat;
   /** Seconds a flush may take; 0 = no limit. */
   flushTimeout?: number;
+  /** Bytes of queued chunks one flush may carry under a backlog; 0 = one chunk per flush. */
+  flushMergeLimit?: number;
 }
 
 /** @internal The library API: the options go through the same plan as a pipeline's outputs. */
@@ -220,6 +228,7 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
         eventFormat: options.eventFormat,
         expandEnv: options.expandEnv,
         flushTimeout: options.flushTimeout,
+        flushMergeLimit: options.flushMergeLimit,
       },
       { kind: 'output', name: plugin.name, ...plugin.traits, singleInstance: undefined, isolatable: false },
       plugin.path,
@@ -237,17 +246,19 @@ export async function createOutputInstance(plugin: PluginLibrary, options: Outpu
     workers: spec.workers,
     eventFormat: spec.eventFormat,
     flushTimeout: spec.flushTimeout,
+    flushMergeLimit: spec.flushMergeLimit,
   });
 }
 
 /** @internal Init (and PreRun) of an output whose settings are resolved. */
 export async function startOutputInstance(plugin: PluginLibrary, spec: ResolvedOutput): Promise<OutputInstance> {
-  const { workers, eventFormat, flushTimeout = 0 } = spec;
+  const { workers, eventFormat, flushTimeout = 0, flushMergeLimit = 0 } = spec;
   const native = plugin.native.createOutput({
     name: spec.name,
     ...instanceSettings(plugin, 'output', { properties: spec.properties, logLevel: spec.logLevel, expandEnv: false }),
     workers,
     flushTimeout,
+    mergeLimit: flushMergeLimit,
   });
   const logger = instanceLogger(plugin, native);
   await startNativeInstance(plugin, native, logger);

@@ -40,7 +40,8 @@ describe('safety: workers', () => {
       plugins: [cPlugin('out_concurrency')],
       inputs: [{ name: 'lib', tag: 't' }],
       // Each flush sleeps 500 ms: the three handed out together overlap.
-      outputs: [{ name: 'concurrency', match: '*', properties: { Workers: 3, sleep_ms: 500, report } }],
+      // Merging off: the three queued behind them would be one call.
+      outputs: [{ name: 'concurrency', match: '*', properties: { Workers: 3, Flush_Merge_Limit: 0, sleep_ms: 500, report } }],
     });
     await p.start();
     for (let i = 0; i < 6; i++) p.input('lib.0').push({ i, pad });

@@ -53,6 +53,7 @@ describe('--dry-run and the run agree', () => {
     ['a bad Mem_Buf_Limit', ['[INPUT]', '    Name dummy', '    Mem_Buf_Limit lots'], /:7: dummy\.0: Mem_Buf_Limit: 'lots' is not a size/],
     ['a bad Match_Regex', ['[OUTPUT]', '    Name null', '    Match_Regex (', '    Workers 1'], /:7: null\.0: Match_Regex: Invalid regular expression/],
     ['a bad Log_Level on an instance', ['[OUTPUT]', '    Name null', '    Match *', '    Log_Level loud'], /:8: null\.0: Log_Level: 'loud' is not a log level/],
+    ['a Flush_Merge_Limit over 1G', ['[OUTPUT]', '    Name jsonl', '    Match *', '    path /dev/null', '    Flush_Merge_Limit 2G'], /:9: jsonl\.0: Flush_Merge_Limit: 2147483648 bytes is more than a flush can carry \(at most 1073741824, 1G\)$/],
     ['two instances with one Alias', ['[OUTPUT]', '    Name null', '    Match *', '    Alias a', '[OUTPUT]', '    Name null', '    Match *', '    Alias a'], /:9: instance name 'a' is already used \(.*:5\)/],
   ];
   it.each(bad)('refuses %s in both, with the same message naming file:line and key', async (_what, section, message) => {
@@ -80,6 +81,7 @@ describe('--dry-run and the run agree', () => {
       '    Workers 3',
       '    Retry_Limit no_limits',
       '    storage.total_limit_size 2M',
+      '    Flush_Merge_Limit off',
       '    Log_Level debug',
       '[OUTPUT]',
       '    Name stdout',
@@ -90,8 +92,8 @@ describe('--dry-run and the run agree', () => {
     const { validated, started, plan, startedPlan } = await bothWays(config);
     expect([validated, started]).toEqual(['ok', 'ok']);
     expect(startedPlan).toEqual(plan);
-    expect(plan!.outputs[0]).toMatchObject({ name: 'jsonl.0', workers: 3, retryLimit: -1, queueLimit: 2 * 1024 * 1024, logLevel: 'debug', match: 'app.*', properties: [['path', join(dir, 'agree.jsonl')]] });
-    expect(plan!.outputs[1]).toMatchObject({ name: 'quiet', matchRegex: '^nothing$', workers: 1, retryLimit: 1 });
+    expect(plan!.outputs[0]).toMatchObject({ name: 'jsonl.0', workers: 3, retryLimit: -1, queueLimit: 2 * 1024 * 1024, flushMergeLimit: 0, logLevel: 'debug', match: 'app.*', properties: [['path', join(dir, 'agree.jsonl')]] });
+    expect(plan!.outputs[1]).toMatchObject({ name: 'quiet', matchRegex: '^nothing$', workers: 1, retryLimit: 1, flushMergeLimit: 8 * 1024 * 1024 });
     expect(plan!.inputs[0]).toMatchObject({ name: 'dummy.0', tag: 'app.x', memBufLimit: 1024 * 1024, properties: [['Samples', '1']] });
   });
 });

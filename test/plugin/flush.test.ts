@@ -141,7 +141,8 @@ describe('flushing into C outputs', () => {
   });
 
   it('keeps flushes of one instance serial by default', async () => {
-    const out = await (await loadPlugin(cPlugin('out_sleep'))).createOutput({ properties: { sleep_ms: 150 } });
+    // Merging off: the two queued behind the first would be one call (test/plugin/flush-merge.test.ts).
+    const out = await (await loadPlugin(cPlugin('out_sleep'))).createOutput({ properties: { sleep_ms: 150 }, flushMergeLimit: 0 });
     const started = Date.now();
     await Promise.all(Array.from({ length: 3 }, () => out.flush('t', [{ record: {} }])));
     expect(Date.now() - started).toBeGreaterThanOrEqual(440);
