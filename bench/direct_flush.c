@@ -2,10 +2,13 @@
  * direct_flush: the smallest possible host, as a baseline for benchmarks.
  *
  * It loads one output plugin the way flbhost does (dlopen, Register, Init,
- * PreRun), then calls its flush ITERATIONS times on one dedicated pthread
- * with the same chunk, and prints one JSON line:
+ * PreRun), then calls its flush ITERATIONS times with the same chunk on each
+ * of THREADS dedicated pthreads at once (1 unless --threads is given: an
+ * output's Workers, with nothing else on the machine), and prints one JSON
+ * line (iterations counts every thread's flushes; seconds is the wall time
+ * from the first thread's start to the last one's end):
  *
- *   {"plugin":NAME,"chunk_bytes":N,"iterations":N,"seconds":F,
+ *   {"plugin":NAME,"threads":N,"chunk_bytes":N,"iterations":N,"seconds":F,
  *    "flushes_per_sec":F,"bytes_per_sec":F}
  *
  * Comparing that with the same plugin driven through flbhost shows what the
@@ -13,7 +16,7 @@
  * in a loop"; the flush thread is not the main thread, as in the host
  * (Go plugins pay extra for callbacks on the main thread, golang/go#68587).
  *
- * usage: direct_flush PLUGIN.so CHUNK_FILE ITERATIONS [key=value ...]
+ * usage: direct_flush [--threads N] PLUGIN.so CHUNK_FILE ITERATIONS [key=value ...]
  * key=value pairs are the instance properties (keys are case-insensitive).
  * The flush tag is "bench".
  */
@@ -36,7 +39,6 @@ struct flush_job {
     const void *data;
     size_t len;
     unsigned long long iterations;
-    double seconds;
     unsigned long long failed_at;  /* 1-based; 0 = every flush returned FLB_OK */
     int failed_ret;
 };
@@ -76,10 +78,8 @@ static void *flush_thread(void *arg)
     struct flush_job *job = arg;
     char tag[] = BENCH_TAG;  /* FlushCtx takes a mutable char * */
     unsigned long long i;
-    double start;
     int ret;
 
-    start = mh_now_seconds();
     for (i = 0; i < job->iterations; i++) {
         ret = job->flush_ctx
             ? job->flush_ctx(job->remote_context, job->data, job->len, tag)
@@ -90,7 +90,6 @@ static void *flush_thread(void *arg)
             break;
         }
     }
-    job->seconds = mh_now_seconds() - start;
     return NULL;
 }
 
@@ -102,7 +101,10 @@ int main(int argc, char **argv)
     static struct flb_plugin_proxy_context context;
     static struct flbgo_output_plugin plugin;
     struct mh_instance instance;
-    struct flush_job job;
+    struct flush_job job, jobs[64];
+    int threads = 1, first_arg = 1;
+    unsigned long long total;
+    double start, seconds;
     flb_init_fn init;
     flb_pre_run_fn pre_run;
     flb_pre_exit_fn pre_exit;
@@ -112,10 +114,19 @@ int main(int argc, char **argv)
     unsigned char *chunk;
     int i, ret;
 
-    if (argc < 4) {
-        fprintf(stderr, "usage: %s PLUGIN.so CHUNK_FILE ITERATIONS [key=value ...]\n", argv[0]);
+    if (argc > 2 && strcmp(argv[1], "--threads") == 0) {
+        threads = (int)mh_parse_count(argv[2], "--threads");
+        if (threads < 1 || threads > 64) {
+            die("--threads must be 1..64, got %s", argv[2]);
+        }
+        first_arg = 3;
+    }
+    if (argc < first_arg + 3) {
+        fprintf(stderr, "usage: %s [--threads N] PLUGIN.so CHUNK_FILE ITERATIONS [key=value ...]\n", argv[0]);
         return 2;
     }
+    argv += first_arg - 1;
+    argc -= first_arg - 1;
     memset(&job, 0, sizeof(job));
     job.iterations = mh_parse_count(argv[3], "ITERATIONS");
 
@@ -161,11 +172,19 @@ int main(int argc, char **argv)
     job.data = chunk;
     job.remote_context = context.remote_context;
 
-    mh_run_thread(flush_thread, &job);
-    if (job.failed_at) {
-        die("flush %llu of %llu returned %d, not FLB_OK",
-            job.failed_at, job.iterations, job.failed_ret);
+    for (i = 0; i < threads; i++) {
+        jobs[i] = job;
     }
+    start = mh_now_seconds();
+    mh_run_threads(flush_thread, jobs, sizeof(jobs[0]), threads);
+    seconds = mh_now_seconds() - start;
+    for (i = 0; i < threads; i++) {
+        if (jobs[i].failed_at) {
+            die("thread %d: flush %llu of %llu returned %d, not FLB_OK",
+                i + 1, jobs[i].failed_at, jobs[i].iterations, jobs[i].failed_ret);
+        }
+    }
+    total = job.iterations * (unsigned long long)threads;
 
     if (pre_exit) {
         pre_exit(0);
@@ -179,11 +198,11 @@ int main(int argc, char **argv)
 
     printf("{\"plugin\":");
     mh_print_json_string(lib.def.name);
-    printf(",\"chunk_bytes\":%zu,\"iterations\":%llu,\"seconds\":%.9f,"
+    printf(",\"threads\":%d,\"chunk_bytes\":%zu,\"iterations\":%llu,\"seconds\":%.9f,"
            "\"flushes_per_sec\":%.3f,\"bytes_per_sec\":%.1f}\n",
-           job.len, job.iterations, job.seconds,
-           job.seconds > 0 ? (double)job.iterations / job.seconds : 0.0,
-           job.seconds > 0 ? (double)job.iterations * (double)job.len / job.seconds : 0.0);
+           threads, job.len, total, seconds,
+           seconds > 0 ? (double)total / seconds : 0.0,
+           seconds > 0 ? (double)total * (double)job.len / seconds : 0.0);
 
     /* Unregister frees def.name, so it comes after the last use. The
      * library is not dlclose'd: Go plugins cannot be unloaded anyway. */

@@ -255,16 +255,21 @@ static inline double mh_now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Runs fn(arg) on a new pthread and waits for it. The plugin is never called
+/* Runs fn on `count` new pthreads, the i-th with the i-th of `args` (an
+ * array of arg_size-byte elements), and waits for them all. The plugin is never called
  * on the main thread, as in the host (Go plugins pay extra for callbacks on
  * the main thread, golang/go#68587). Like the host's plugin threads, the new
  * thread leaves async signals to the main thread: it inherits a mask that
  * blocks them. */
-static inline void mh_run_thread(void *(*fn)(void *), void *arg)
+static inline void mh_run_threads(void *(*fn)(void *), void *args, size_t arg_size, int count)
 {
     sigset_t block, old;
-    pthread_t thread;
-    int ret;
+    pthread_t threads[64];
+    int i, ret;
+
+    if (count < 1 || count > 64) {
+        die("thread count %d is not in 1..64", count);
+    }
 
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
@@ -273,12 +278,21 @@ static inline void mh_run_thread(void *(*fn)(void *), void *arg)
     sigaddset(&block, SIGCHLD);
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    ret = pthread_create(&thread, NULL, fn, arg);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (ret != 0) {
-        die("pthread_create: %s", strerror(ret));
+    for (i = 0; i < count; i++) {
+        ret = pthread_create(&threads[i], NULL, fn, (char *)args + (size_t)i * arg_size);
+        if (ret != 0) {
+            die("pthread_create: %s", strerror(ret));
+        }
     }
-    pthread_join(thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (i = 0; i < count; i++) {
+        pthread_join(threads[i], NULL);
+    }
+}
+
+static inline void mh_run_thread(void *(*fn)(void *), void *arg)
+{
+    mh_run_threads(fn, arg, 0, 1);
 }
 
 /* ---- output -------------------------------------------------------------- */
