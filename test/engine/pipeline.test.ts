@@ -304,7 +304,8 @@ describe('pipeline: graceful shutdown', () => {
       service: { grace: 0.3, chunkSize: 1000 },
       plugins: [cPlugin('out_sleep')],
       inputs: [{ name: 'lib', tag: 't' }],
-      outputs: [{ name: 'sleep', match: '*', properties: { sleep_ms: 500 } }],
+      // Merging off: a worker that wakes after all five are queued would pass them in one call.
+      outputs: [{ name: 'sleep', match: '*', properties: { sleep_ms: 500, Flush_Merge_Limit: 0 } }],
     });
     await p.start();
     const lib = p.input('lib.0');
