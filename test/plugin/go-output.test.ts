@@ -43,7 +43,8 @@ describe('Go outputs built with fluent-bit-go', () => {
 
   it('runs two instances of one Go .so with different configs, each with its own context', async () => {
     const [a, b] = await Promise.all([
-      gjsonl.createOutput({ properties: { path: join(dir, 'inst-a.jsonl'), id: 'A' } }),
+      // Merging off: A's two flushes, queued together, would be one call (flushes: 1).
+      gjsonl.createOutput({ properties: { path: join(dir, 'inst-a.jsonl'), id: 'A' }, flushMergeLimit: 0 }),
       gjsonl.createOutput({ properties: { PATH: join(dir, 'inst-b.jsonl'), Id: 'B' } }),
     ]);
     await Promise.all([
