@@ -183,6 +183,12 @@ export interface PluginTraits {
   readonly unusable?: string;
   /** Whether its instances can run in a child process (`Isolation process`): .so plugins only. */
   readonly isolatable?: boolean;
+  /**
+   * The plugin runs on a garbage-collected runtime (a Go .so): its collector
+   * runs less often with bigger flushes, so its outputs merge queued chunks
+   * by default (Flush_Merge_Limit, plan/instances.ts).
+   */
+  readonly garbageCollected?: boolean;
 }
 
 /** Makes plugin instances; `create` is called once per configured instance. */

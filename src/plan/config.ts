@@ -113,8 +113,8 @@ export interface OutputConfig {
   flushTimeout?: number | string;
   /**
    * .so plugins: under a backlog, one flush carries the queued chunks of a
-   * tag up to this many bytes (key Flush_Merge_Limit; default 8M; 0 or
-   * 'off': one chunk per flush, as Fluent Bit).
+   * tag up to this many bytes (key Flush_Merge_Limit; default 8M for Go
+   * plugins, 0 for others; 0 or 'off': one chunk per flush, as Fluent Bit).
    */
   flushMergeLimit?: number | string;
   properties?: PropertiesInput;

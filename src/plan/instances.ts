@@ -24,8 +24,11 @@ export const INSTANCE_DEFAULTS = {
   queueLimit: 64 * 1024 * 1024,
   interval: 1000,
   eventFormat: 'v1' as EventFormat,
-  // A Go plugin decodes 8 MB flushes ~25 % faster than 2 MB ones: its
-  // garbage collector runs a quarter as often (native/output_instance.h).
+  // For plugins with a garbage collector (Go; PluginTraits.garbageCollected).
+  // out_gtagcount decodes 8 MB flushes 5-31 % faster than 2 MB ones (its GC
+  // runs a quarter as often) and 16 MB ones no faster than 8 MB. Others get
+  // 0: merging copies each chunk once more, which cost the C out_count ~8 %
+  // (native/output_instance.h).
   flushMergeLimit: 8 * 1024 * 1024,
 } as const;
 
@@ -201,7 +204,12 @@ export function planOutput(config: OutputConfig, plugin: PlannedPlugin, fallback
     totalLimitSize: queueLimit === undefined ? undefined : parseSize(queueLimit.value, queueLimit.where),
     eventFormat,
     flushTimeout: flushTimeout === undefined ? 0 : parseFlushTimeout(flushTimeout.value, flushTimeout.where),
-    flushMergeLimit: flushMergeLimit === undefined ? INSTANCE_DEFAULTS.flushMergeLimit : parseMergeLimit(flushMergeLimit.value, flushMergeLimit.where),
+    flushMergeLimit:
+      flushMergeLimit !== undefined
+        ? parseMergeLimit(flushMergeLimit.value, flushMergeLimit.where)
+        : plugin.garbageCollected === true
+          ? INSTANCE_DEFAULTS.flushMergeLimit
+          : 0,
     isolation: c.isolation,
     match: match === undefined ? undefined : String(match.value),
     matchRegex: matchRegex === undefined ? undefined : String(matchRegex.value),

@@ -171,6 +171,7 @@ function traitsOf(library: PluginLibrary): PluginTraits {
     eventFormats: calyptia && library.kind === 'output' ? ['v1'] : undefined,
     unusable: library.kind === 'output' ? eventTypeProblem(library.eventType) : undefined,
     isolatable: true,
+    garbageCollected: library.go !== null,
   };
 }
 

@@ -37,8 +37,8 @@ export interface OutputOptions {
   flushTimeout?: number;
   /**
    * Under a backlog, one flush carries the queued chunks of a tag up to this
-   * many bytes (default 8 MiB; 0: one chunk per flush, as Fluent Bit). Each
-   * flush() still settles on its own.
+   * many bytes (default 8 MiB for Go plugins, 0 for others; 0: one chunk per
+   * flush, as Fluent Bit). Each flush() still settles on its own.
    */
   flushMergeLimit?: number | string;
 }

@@ -93,7 +93,7 @@ describe('--dry-run and the run agree', () => {
     expect([validated, started]).toEqual(['ok', 'ok']);
     expect(startedPlan).toEqual(plan);
     expect(plan!.outputs[0]).toMatchObject({ name: 'jsonl.0', workers: 3, retryLimit: -1, queueLimit: 2 * 1024 * 1024, flushMergeLimit: 0, logLevel: 'debug', match: 'app.*', properties: [['path', join(dir, 'agree.jsonl')]] });
-    expect(plan!.outputs[1]).toMatchObject({ name: 'quiet', matchRegex: '^nothing$', workers: 1, retryLimit: 1, flushMergeLimit: 8 * 1024 * 1024 });
+    expect(plan!.outputs[1]).toMatchObject({ name: 'quiet', matchRegex: '^nothing$', workers: 1, retryLimit: 1, flushMergeLimit: 0 });
     expect(plan!.inputs[0]).toMatchObject({ name: 'dummy.0', tag: 'app.x', memBufLimit: 1024 * 1024, properties: [['Samples', '1']] });
   });
 });

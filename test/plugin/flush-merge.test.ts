@@ -51,7 +51,7 @@ describe.each(['none', 'process'] as const)('merged flushes (isolation %s)', (is
     const out = await plugins[isolation]!.createOutput({
       properties: { id: 'M', flush_sleep_ms: '150', ...options.properties },
       workers: 1,
-      ...(options.limit !== undefined && { flushMergeLimit: options.limit }),
+      flushMergeLimit: options.limit ?? 8 * 1024 * 1024,
     });
     const running = out.flush('t', first);
     await until(() => flushCalls().length === 1);

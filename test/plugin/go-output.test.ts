@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ChunkError, EventTime, loadPlugin, type PluginLibrary } from '../../src/index.js';
+import { ChunkError, EventTime, loadPlugin, Pipeline, type PluginLibrary } from '../../src/index.js';
+import { cPlugin } from '../helpers/paths.js';
 import { readJsonLines, tempDir } from '../helpers/temp.js';
 
 // Real Go c-shared plugins built against github.com/fluent/fluent-bit-go,
@@ -14,6 +15,19 @@ beforeAll(async () => {
 });
 
 describe('Go outputs built with fluent-bit-go', () => {
+  it('merge queued chunks up to 8 MiB by default; C outputs do not', async () => {
+    const pipeline = new Pipeline({
+      plugins: [goPlugins.out_gjsonl!, cPlugin('out_count')],
+      outputs: [
+        { name: 'gjsonl', match: '*', properties: { path: join(dir, 'unused.jsonl') } },
+        { name: 'count', match: '*' },
+        { name: 'gjsonl', match: '*', properties: { path: join(dir, 'unused.jsonl'), Flush_Merge_Limit: '2M' } },
+      ],
+    });
+    const { plan } = await pipeline.validate();
+    expect(plan.outputs.map((output) => output.flushMergeLimit)).toEqual([8 * 1024 * 1024, 0, 2 * 1024 * 1024]);
+  });
+
   it('registers, and reports its Go toolchain and fluent-bit-go version', () => {
     expect(gjsonl.name).toBe('gjsonl');
     expect(gjsonl.kind).toBe('output');
