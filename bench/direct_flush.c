@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     static struct flb_plugin_proxy_context context;
     static struct flbgo_output_plugin plugin;
     struct mh_instance instance;
-    struct flush_job job, jobs[64];
+    struct flush_job job, jobs[MH_MAX_THREADS];
     int threads = 1, first_arg = 1;
     unsigned long long total;
     double start, seconds;
@@ -116,8 +116,8 @@ int main(int argc, char **argv)
 
     if (argc > 2 && strcmp(argv[1], "--threads") == 0) {
         threads = (int)mh_parse_count(argv[2], "--threads");
-        if (threads < 1 || threads > 64) {
-            die("--threads must be 1..64, got %s", argv[2]);
+        if (threads < 1 || threads > MH_MAX_THREADS) {
+            die("--threads must be 1..%d, got %s", MH_MAX_THREADS, argv[2]);
         }
         first_arg = 3;
     }

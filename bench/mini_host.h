@@ -261,14 +261,16 @@ static inline double mh_now_seconds(void)
  * the main thread, golang/go#68587). Like the host's plugin threads, the new
  * thread leaves async signals to the main thread: it inherits a mask that
  * blocks them. */
+#define MH_MAX_THREADS 64
+
 static inline void mh_run_threads(void *(*fn)(void *), void *args, size_t arg_size, int count)
 {
     sigset_t block, old;
-    pthread_t threads[64];
+    pthread_t threads[MH_MAX_THREADS];
     int i, ret;
 
-    if (count < 1 || count > 64) {
-        die("thread count %d is not in 1..64", count);
+    if (count < 1 || count > MH_MAX_THREADS) {
+        die("thread count %d is not in 1..%d", count, MH_MAX_THREADS);
     }
 
     sigemptyset(&block);

@@ -167,11 +167,9 @@ void OutputInstance::RunBatch(std::vector<FlushTask>& batch) {
   // One buffer for the plugin; each flush's own copy is freed as it is
   // copied in, so the batch holds its bytes once.
   std::unique_ptr<uint8_t[]> merged(new uint8_t[total]);
-  std::vector<size_t> offsets;
   size_t offset = 0;
   for (FlushTask& task : batch) {
     std::memcpy(merged.get() + offset, task.data.get(), task.length);
-    offsets.push_back(offset);
     offset += task.length;
     task.data.reset();
   }
@@ -184,9 +182,11 @@ void OutputInstance::RunBatch(std::vector<FlushTask>& batch) {
   // Each chunk is flushed again alone, so only a chunk the plugin refuses
   // on its own is dropped. Records the plugin sent before it gave up are
   // sent again: at least once.
-  for (size_t i = 0; i < batch.size(); i++) {
-    code = CallFlush(merged.get() + offsets[i], batch[i].length, batch[i].tag);
-    events_->Completed(batch[i].id, Completion::Code(code));
+  offset = 0;
+  for (FlushTask& task : batch) {
+    code = CallFlush(merged.get() + offset, task.length, task.tag);
+    offset += task.length;
+    events_->Completed(task.id, Completion::Code(code));
   }
 }
 

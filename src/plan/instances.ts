@@ -12,7 +12,7 @@ import type { PluginTraits } from '../engine/plugin-api.js';
 import { closestWords } from './closest.js';
 import { prepareProperties, type PluginKind } from './properties.js';
 import type { CustomSpec, InputSpec, OutputSpec } from './specs.js';
-import { parseBoolean, parseInteger, parseMilliseconds, parseRetryLimit, parseSeconds, parseSize } from './values.js';
+import { FALSE_WORDS, parseBoolean, parseInteger, parseMilliseconds, parseRetryLimit, parseSeconds, parseSize } from './values.js';
 import type { Isolation } from './config.js';
 
 /** Native threads per output instance: one flush in flight each. */
@@ -32,7 +32,7 @@ export const INSTANCE_DEFAULTS = {
   flushMergeLimit: 8 * 1024 * 1024,
 } as const;
 
-/** The largest Flush_Merge_Limit: a flush's length is a C int in fluent-bit-go. */
+/** The largest Flush_Merge_Limit: well under the C int a flush's length is in fluent-bit-go (proxy/output.ts MAX_CHUNK_BYTES). */
 export const MAX_FLUSH_MERGE_LIMIT = 1024 * 1024 * 1024;
 
 /** A plugin as the plan sees it: its name and what it declares about itself. */
@@ -246,9 +246,9 @@ export function planCustom(config: CustomConfig, plugin: PlannedPlugin, fallback
   return { kind: 'custom', plugin: plugin.name, name: c.name, source: c.source, properties: c.properties, logLevel: c.logLevel, isolation: c.isolation };
 }
 
-/** Flush_Merge_Limit: a size (8M, 4194304), or 0 / off for one chunk per flush. */
+/** Flush_Merge_Limit: a size (8M, 4194304), or 0 / off (any false word) for one chunk per flush. */
 function parseMergeLimit(value: string | number, where: string): number {
-  if (typeof value === 'string' && ['off', 'false', 'no'].includes(value.trim().toLowerCase())) return 0;
+  if (typeof value === 'string' && FALSE_WORDS.includes(value.trim().toLowerCase())) return 0;
   const bytes = parseSize(value, where);
   if (bytes > MAX_FLUSH_MERGE_LIMIT) {
     throw new ConfigError(`${where}: ${bytes} bytes is more than a flush can carry (at most ${MAX_FLUSH_MERGE_LIMIT}, 1G)`);

@@ -15,12 +15,15 @@ export function parseSize(value: string | number, where: string): number {
   return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]!);
 }
 
+/** The words Fluent Bit reads as false (lower case). */
+export const FALSE_WORDS: readonly string[] = ['off', 'false', 'no', '0'];
+
 /** Fluent Bit booleans: on/off, true/false, yes/no, 1/0. */
 export function parseBoolean(value: string | boolean, where: string): boolean {
   if (typeof value === 'boolean') return value;
   const v = value.trim().toLowerCase();
   if (['on', 'true', 'yes', '1'].includes(v)) return true;
-  if (['off', 'false', 'no', '0'].includes(v)) return false;
+  if (FALSE_WORDS.includes(v)) return false;
   throw new ConfigError(`${where}: '${value}' is not a boolean (on/off, true/false, yes/no)`);
 }
 

@@ -10,6 +10,7 @@ import { encodeChunk, loadPlugin, type Chunk, type PluginLibrary } from '../../s
 import { captureLogger } from '../helpers/capture-logger.js';
 import { cPlugin } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const traceFile = join(tempDir(), 'merge-trace.log');
 process.env.FLBHOST_TRACE_FILE = traceFile;
@@ -22,14 +23,6 @@ function flushCalls(): Array<[number, string]> {
     .map((line) => /^(?:\[probe\] )?flush_ctx \S+ (\d+) (\S+)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [Number(m[1]), m[2]!]);
-}
-
-async function until(what: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function chunkOf(label: string, records = 20): Chunk {
@@ -54,7 +47,7 @@ describe.each(['none', 'process'] as const)('merged flushes (isolation %s)', (is
       flushMergeLimit: options.limit ?? 8 * 1024 * 1024,
     });
     const running = out.flush('t', first);
-    await until(() => flushCalls().length === 1);
+    await waitFor(() => flushCalls().length === 1, 10_000, 'the first flush to start');
     const results = await Promise.all([running, ...rest.map(([tag, chunk]) => out.flush(tag, chunk))]);
     await out.close();
     return results;
