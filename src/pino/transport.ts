@@ -32,7 +32,6 @@ import { parseTransportOptions, type PinoTransportOptions } from './options.js';
 import { transportLogger } from './own-logger.js';
 import { startTransportPipeline, type TransportPipeline } from './transport-pipeline.js';
 
-
 /**
  * The transport's entry point (the module's default export, which
  * thread-stream calls with the options). Resolves to the stream pino's

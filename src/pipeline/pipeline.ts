@@ -246,4 +246,3 @@ export class Pipeline extends EventEmitter {
     if (lost > 0) this.logger.warn({ input: name, records: lost }, `${name}: ${lost} record(s) pushed during a reload were not taken: ${reason}`);
   }
 }
-
