@@ -17,9 +17,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeChunk, EventTime } from '../dist/index.js';
 import { goFixture } from './go-fixture.mjs';
 import { median } from './median.mjs';
+import { writeRecordChunk } from './record-chunk.mjs';
 import { requestRecord } from './records.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -111,10 +111,7 @@ function pluginCeiling(work, plugin, workers, chunks) {
   if (!existsSync(tool)) return { skipped: `${tool} is not built` };
   const records = CEILING_CHUNK_RECORDS * chunks;
   const chunkFile = join(work, `ceiling-${records}.msgpack`);
-  if (!existsSync(chunkFile)) {
-    const events = Array.from({ length: records }, (_, i) => ({ time: new EventTime(1700000000 + i, 0), record: requestRecord(i) }));
-    writeFileSync(chunkFile, encodeChunk(events).data);
-  }
+  if (!existsSync(chunkFile)) writeRecordChunk(chunkFile, records);
   const calls = String(Math.ceil(15 / chunks));
   const out = execFileSync(tool, ['--threads', String(workers), plugin, chunkFile, calls, `path=${join(work, 'ceiling-counts.json')}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return JSON.parse(out.trim().split('\n').pop()).flushes_per_sec * records;

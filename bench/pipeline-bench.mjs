@@ -7,12 +7,11 @@
 // output, judged on a flat and a nested record (both must pass); engine cost
 // under 20% of the direct C host on C input -> C output.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requestRecord } from './records.mjs';
-import { encodeChunk, EventTime } from '../dist/index.js';
+import { writeRecordChunk } from './record-chunk.mjs';
 import { goFixture } from './go-fixture.mjs';
 import { medianByRate } from './median.mjs';
 
@@ -38,10 +37,7 @@ function runTool(args) {
 
 /** The same records the lib case pushes, as one 10,000-record chunk file for the direct host. */
 function recordChunkFile() {
-  const chunk = encodeChunk(Array.from({ length: 10_000 }, (_, i) => ({ time: new EventTime(1700000000 + i, 0), record: requestRecord(i) })));
-  const path = join(work, 'records-10000.msgpack');
-  writeFileSync(path, chunk.data);
-  return path;
+  return writeRecordChunk(join(work, 'records-10000.msgpack'), 10_000);
 }
 
 export async function pipelineBench(scale) {
